@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the chatops.rocketchat collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The run loop every module shares: options, client, one call into the module's logic,
+errors to ``fail_json``, and logout whatever happened."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.client import (
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RocketChatError,
+)
+from ansible_collections.chatops.rocketchat.plugins.module_utils.connection import (
+    CONNECTION_ARGSPEC, CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_ONE_OF,
+    CONNECTION_REQUIRED_TOGETHER, client_from_module,
+)
+
+
+class ModuleFailure(Exception):
+    """A failure the module explains itself: ``msg`` plus extra result keys (never secrets).
+
+    Raised by module logic (validation errors, unmet preconditions); ``run_module`` turns it into
+    ``fail_json(msg=..., **extra)``.
+    """
+
+    def __init__(self, msg, **extra):
+        super(ModuleFailure, self).__init__(msg)
+        self.msg = msg
+        self.extra = extra
+
+
+def run_module(argument_spec, run, requirements=(), **module_kwargs):
+    """Build the AnsibleModule, a client, call ``run(module, client)`` and exit with its result.
+
+    ``argument_spec`` holds the module's own options (the connection options are added);
+    ``module_kwargs`` go to AnsibleModule (``supports_check_mode`` defaults to True;
+    ``mutually_exclusive``/``required_together``/``required_one_of`` are merged with the connection
+    rules). ``requirements`` lists extra Python libraries as ``(name, has_it, import_traceback)``.
+    ``run`` returns the result dict (with ``changed``); it raises ``ModuleFailure`` or lets
+    ``RocketChatError`` through to fail. The client logs out before the module exits.
+    """
+    spec = dict(CONNECTION_ARGSPEC)
+    spec.update(argument_spec)
+    module_kwargs.setdefault('supports_check_mode', True)
+    module_kwargs['mutually_exclusive'] = CONNECTION_MUTUALLY_EXCLUSIVE + list(module_kwargs.get('mutually_exclusive') or [])
+    module_kwargs['required_together'] = CONNECTION_REQUIRED_TOGETHER + list(module_kwargs.get('required_together') or [])
+    module_kwargs['required_one_of'] = CONNECTION_REQUIRED_ONE_OF + list(module_kwargs.get('required_one_of') or [])
+    module = AnsibleModule(argument_spec=spec, **module_kwargs)
+
+    for name, has_it, import_error in (('requests', HAS_REQUESTS, REQUESTS_IMPORT_ERROR),) + tuple(requirements):
+        if not has_it:
+            module.fail_json(msg=missing_required_lib(name), exception=import_error)
+
+    failure = None
+    result = None
+    client = None
+    try:
+        client = client_from_module(module)
+        result = run(module, client)
+    except ModuleFailure as exc:
+        failure = dict(exc.extra, msg=exc.msg)
+    except RocketChatError as exc:
+        failure = dict(exc.to_result(), msg=str(exc))
+    finally:
+        if client is not None:
+            client.close()
+    if failure is not None:
+        module.fail_json(**failure)
+    module.exit_json(**result)

@@ -1,0 +1,401 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the chatops.rocketchat collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Rocket.Chat REST client shared by every module of the collection.
+
+One keep-alive ``requests.Session``; authentication by personal access token or by login (with
+logout in ``close()``); two-factor challenges answered where the credentials allow it; retries
+on rate limits and transient faults within a bounded total wait; a guard that refuses any write
+in check mode; one exception type, ``RocketChatError``, whose text never contains a secret.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import re
+import time
+import traceback
+
+try:
+    import requests
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - exercised by ansible-test sanity only
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.totp import totp
+
+API_V1 = '/api/v1/'
+USER_AGENT = 'chatops.rocketchat-ansible'
+TRANSIENT_STATUSES = (502, 503, 504)
+TWO_FACTOR_ERRORS = ('totp-required', 'totp-invalid', 'totp-max-attempts', 'totp-user-not-found')
+REDACTED = '********'
+_WAIT_IN_TEXT = re.compile(r'wait (\d+(?:\.\d+)?) seconds?')
+_VERSION = re.compile(r'^\s*(\d+)\.(\d+)(?:\.(\d+))?')
+BYPASS_ADVICE = ('Use a personal access token created with "Ignore Two Factor Authentication" '
+                 '(bypassTwoFactor) in api_user_id/api_token')
+
+
+class RocketChatError(Exception):
+    """A failed call to Rocket.Chat.
+
+    Attributes: ``method`` and ``path`` of the request, HTTP ``status`` (None when no reply came),
+    the server's ``error`` text and ``error_type`` (``errorType``), and ``details`` (the server's
+    ``details`` object, or the client's own). Built only from redacted text: never a header,
+    a request body or a secret.
+    """
+
+    def __init__(self, method, path, status=None, error=None, error_type=None, details=None):
+        self.method = method
+        self.path = path
+        self.status = status
+        self.error = error
+        self.error_type = error_type
+        self.details = details
+        super(RocketChatError, self).__init__(self.message)
+
+    @property
+    def message(self):
+        where = '%s %s' % (self.method, self.path) if self.method else (self.path or 'Rocket.Chat')
+        status = ' (HTTP %s)' % self.status if self.status else ''
+        text = self.error or 'request failed'
+        if self.error_type and '[%s]' % self.error_type not in text:
+            text = '%s [%s]' % (text, self.error_type)
+        return '%s%s: %s' % (where, status, text)
+
+    def to_result(self):
+        """The error as extra keys for ``fail_json``."""
+        return dict(api_method=self.method, api_path=self.path, status=self.status,
+                    error=self.error, error_type=self.error_type, details=self.details)
+
+
+def sha256_hex(text):
+    """Lower-case hex SHA-256 of a text: Rocket.Chat's password-fallback second factor."""
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+def parse_version(text):
+    """``"8.8.1"`` -> ``(8, 8, 1)``, ``"8.8"`` -> ``(8, 8, 0)``; None when unparsable."""
+    match = _VERSION.match(text or '')
+    if not match:
+        return None
+    return tuple(int(part or 0) for part in match.groups())
+
+
+def api_path(path):
+    """``"settings"`` -> ``"/api/v1/settings"``; absolute paths (``"/api/info"``) stay as they are."""
+    return path if path.startswith('/') else API_V1 + path
+
+
+class RocketChatClient:
+    """A Rocket.Chat REST client for one module run.
+
+    Authenticate with ``user_id`` + ``token`` (a personal access token or a login token) or with
+    ``username`` + ``password`` (logs in on first use, logs out in ``close()``). ``totp_secret``
+    (base32 seed) or ``totp_code`` (a one-time code) answer TOTP challenges; the password answers
+    password-fallback challenges. ``warn(text)`` is called once per retry. ``check_mode=True``
+    refuses every request that is not a GET, except those declared ``read_only``.
+    """
+
+    def __init__(self, url, user_id=None, token=None, username=None, password=None,
+                 totp_secret=None, totp_code=None, validate_certs=True, ca_path=None,
+                 timeout=30, max_retry_wait=60, check_mode=False, warn=None,
+                 session=None, sleep=time.sleep, clock=time.time):
+        if not url:
+            raise RocketChatError(None, None, error='api_url is required (or the ROCKETCHAT_URL environment variable)')
+        self.url = url.rstrip('/')
+        self.check_mode = check_mode
+        self.timeout = timeout
+        self.max_retry_wait = max_retry_wait
+        self._warn = warn or (lambda text: None)
+        self._sleep = sleep
+        self._clock = clock
+        self._user_id = user_id
+        self._token = token
+        self._username = username
+        self._password = password
+        self._totp_secret = totp_secret
+        self._totp_code = totp_code
+        self._logged_in = False
+        self._server_info = None
+        self._licence = None
+        self._secrets = set()
+        for secret in (token, password, totp_secret, totp_code):
+            self.add_secret(secret)
+        if password:
+            self.add_secret(sha256_hex(password))
+        if session is None:
+            session = requests.Session()
+        self.session = session
+        self.session.headers.update({'User-Agent': USER_AGENT, 'Accept': 'application/json'})
+        self.session.verify = (ca_path or True) if validate_certs else False
+
+    # ----------------------------------------------------------------- secrets
+
+    def add_secret(self, value):
+        """Register a value that must never appear in an error text (e.g. a bind password sent)."""
+        if isinstance(value, str) and len(value) >= 3:
+            self._secrets.add(value)
+
+    def redact(self, value):
+        """``value`` (text, or lists/dicts of text) with every registered secret replaced."""
+        if isinstance(value, str):
+            for secret in sorted(self._secrets, key=len, reverse=True):
+                value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return dict((k, self.redact(v)) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return [self.redact(v) for v in value]
+        return value
+
+    def _error(self, method, path, status=None, error=None, error_type=None, details=None):
+        return RocketChatError(method, path, status, self.redact(error), error_type, self.redact(details))
+
+    # ----------------------------------------------------------------- public calls
+
+    def get(self, path, params=None):
+        """GET a REST route (``"settings"`` means ``/api/v1/settings``); returns the JSON object."""
+        return self._call('GET', api_path(path), params=params)
+
+    def post(self, path, body=None, read_only=False):
+        """POST a REST route; 2FA challenges are answered. ``read_only=True`` allows it in check mode."""
+        return self._call('POST', api_path(path), body=body if body is not None else {}, read_only=read_only)
+
+    def method_call(self, method, params=None, read_only=False):
+        """Call a Meteor method through ``POST /api/v1/method.call/<method>``; returns its ``result``.
+
+        Errors inside the reply's EJSON ``message`` raise ``RocketChatError`` whatever the HTTP
+        status (7.x answers 200, newer servers 400). 2FA challenges are answered with a trailing
+        ``{"twoFactorCode", "twoFactorMethod"}`` parameter.
+        """
+        path = api_path('method.call/' + method.replace('/', ':'))
+        params = list(params or [])
+        reply = self._method_frame(path, method, params, read_only)
+        error = reply.get('error')
+        if error and error.get('error') == 'totp-required':
+            two_factor_method, code = self._second_factor('POST', path, error.get('details'))
+            reply = self._method_frame(path, method, params + [
+                {'twoFactorCode': code, 'twoFactorMethod': two_factor_method}], read_only)
+            error = reply.get('error')
+        if error:
+            raise self._error('POST', path, 400, error.get('message') or error.get('reason') or str(error.get('error')),
+                              error.get('error'), error.get('details'))
+        return reply.get('result')
+
+    @property
+    def server_info(self):
+        """The ``/api/info`` reply (fetched once, with credentials so admins see the full version)."""
+        if self._server_info is None:
+            self._server_info = self._call('GET', '/api/info')
+        return self._server_info
+
+    @property
+    def server_version_string(self):
+        info = self.server_info
+        return (info.get('info') or {}).get('version') or info.get('version') or ''
+
+    @property
+    def server_version(self):
+        """The server version as ``(major, minor, patch)``; patch is 0 when only ``major.minor`` is shown."""
+        version = parse_version(self.server_version_string)
+        if version is None:
+            raise self._error('GET', '/api/info', error='the server did not report a version',
+                              error_type='version-unknown')
+        return version
+
+    def licence_info(self):
+        """``licenses.info``'s ``license`` object (cached); ``{}`` when the route does not exist."""
+        if self._licence is None:
+            try:
+                self._licence = self.get('licenses.info').get('license') or {}
+            except RocketChatError as exc:
+                if exc.error_type != 'endpoint-not-available':
+                    raise
+                self._licence = {}
+        return self._licence
+
+    def licensed_modules(self):
+        """The active licence modules (e.g. ``{"ldap-enterprise"}``), an empty set without a licence."""
+        return frozenset(self.licence_info().get('activeModules') or ())
+
+    def close(self):
+        """Log out when this client logged in; never raises (a failure becomes a warning)."""
+        if self._logged_in:
+            try:
+                self._send('POST', api_path('logout'), body={}, read_only=True)
+            except RocketChatError as exc:
+                self._warn('Logout failed: %s' % exc)
+            self._logged_in = False
+            self._token = None
+            self.session.headers.pop('X-Auth-Token', None)
+            self.session.headers.pop('X-User-Id', None)
+        self.session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # ----------------------------------------------------------------- authentication
+
+    def _authenticate(self):
+        if 'X-Auth-Token' in self.session.headers:
+            return
+        if self._user_id and self._token:
+            self.session.headers.update({'X-User-Id': self._user_id, 'X-Auth-Token': self._token})
+            return
+        if self._username and self._password:
+            self._login()
+            return
+        raise self._error(None, None, error='no credentials: give api_user_id and api_token (a personal access '
+                                            'token) or api_username and api_password')
+
+    def _login(self):
+        path = api_path('login')
+        body = {'user': self._username, 'password': self._password}
+        response, reply = self._send('POST', path, body=body, read_only=True)
+        if reply.get('error') == 'totp-required':
+            method, code = self._second_factor('POST', path, reply.get('details'), at_login=True)
+            response, reply = self._send('POST', path, body=dict(body, code=code), read_only=True)
+        if response.status_code >= 400 or reply.get('status') != 'success':
+            raise self._response_error('POST', path, response, reply)
+        data = reply.get('data') or {}
+        self.add_secret(data.get('authToken'))
+        self._user_id = data.get('userId')
+        self._token = data.get('authToken')
+        self._logged_in = True
+        self.session.headers.update({'X-User-Id': self._user_id, 'X-Auth-Token': self._token})
+
+    def _second_factor(self, method, path, details, at_login=False):
+        """(2FA method, code) answering a challenge whose ``details.method`` names the factor."""
+        asked = (details or {}).get('method')
+        if asked == 'totp':
+            if self._totp_secret:
+                try:
+                    return 'totp', totp(self._totp_secret, self._clock())
+                except ValueError as exc:
+                    raise self._error(method, path, error='api_totp_secret: %s' % exc, error_type='totp-required')
+            if self._totp_code:
+                return 'totp', self._totp_code
+            raise self._error(method, path, 400, 'The server asks for a TOTP code. Give api_totp_secret (the seed) or '
+                                                 'api_totp_code, or: ' + BYPASS_ADVICE, 'totp-required', details)
+        if asked == 'password' and not at_login:
+            if self._password:
+                return 'password', sha256_hex(self._password)
+            raise self._error(method, path, 400, 'The server asks for the account password as second factor. Give '
+                                                 'api_username/api_password, or: ' + BYPASS_ADVICE,
+                              'totp-required', details)
+        if asked == 'email':
+            raise self._error(method, path, 400, 'The server asks for an e-mailed 2FA code, which automation cannot '
+                                                 'answer. ' + BYPASS_ADVICE, 'totp-required', details)
+        raise self._error(method, path, 400, 'The server asks for an unsupported second factor %r. %s'
+                          % (asked, BYPASS_ADVICE), 'totp-required', details)
+
+    # ----------------------------------------------------------------- request plumbing
+
+    def _call(self, method, path, params=None, body=None, read_only=False):
+        self._authenticate()
+        response, reply = self._send(method, path, params=params, body=body, read_only=read_only)
+        if response.status_code == 400 and reply.get('errorType') == 'totp-required':
+            two_factor_method, code = self._second_factor(method, path, reply.get('details'))
+            headers = {'x-2fa-method': two_factor_method, 'x-2fa-code': code}
+            response, reply = self._send(method, path, params=params, body=body, read_only=read_only,
+                                         headers=headers)
+        if response.status_code >= 400 or reply.get('success') is False:
+            raise self._response_error(method, path, response, reply)
+        return reply
+
+    def _method_frame(self, path, method, params, read_only):
+        frame = {'msg': 'method', 'id': '1', 'method': method, 'params': params}
+        self._authenticate()
+        response, reply = self._send('POST', path, body={'message': json.dumps(frame)}, read_only=read_only)
+        message = reply.get('message')
+        if isinstance(message, str):
+            try:
+                parsed = json.loads(message)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                return parsed
+        if response.status_code >= 400 or reply.get('success') is False:
+            raise self._response_error('POST', path, response, reply)
+        raise self._error('POST', path, response.status_code, 'the reply carries no method result',
+                          'invalid-method-reply')
+
+    def _response_error(self, method, path, response, reply):
+        if reply.get('errorType') in TWO_FACTOR_ERRORS or reply.get('error') in TWO_FACTOR_ERRORS:
+            kind = reply.get('errorType') or reply.get('error')
+            return self._error(method, path, response.status_code,
+                               'The second factor was refused (%s). Check api_totp_secret/api_totp_code or the '
+                               'password, or: %s' % (kind, BYPASS_ADVICE), kind, reply.get('details'))
+        error = reply.get('error') or reply.get('message') or 'request failed'
+        if not isinstance(error, str):
+            error = json.dumps(error)
+        return self._error(method, path, response.status_code, error, reply.get('errorType'), reply.get('details'))
+
+    def _send(self, method, path, params=None, body=None, read_only=False, headers=None):
+        """Send one request, retrying rate limits and transient faults; returns (response, JSON object)."""
+        if self.check_mode and method != 'GET' and not read_only:
+            raise self._error(method, path, error='refusing to send a write request in check mode (a bug: '
+                                                  'the module should have planned without writing)',
+                              error_type='check-mode-write-refused')
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            problem = None
+            try:
+                response = self.session.request(method, self.url + path, params=params, json=body,
+                                                headers=headers, timeout=self.timeout)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                response = None
+                problem = 'connection error (%s)' % type(exc).__name__
+                wait = min(2.0 ** (attempt - 1), 30.0)
+            else:
+                if response.status_code == 429:
+                    problem = 'rate limited (HTTP 429)'
+                    wait = self._rate_limit_wait(response)
+                elif response.status_code in TRANSIENT_STATUSES:
+                    problem = 'HTTP %d' % response.status_code
+                    wait = min(2.0 ** (attempt - 1), 30.0)
+            if problem is None:
+                return response, self._json(method, path, response)
+            if waited + wait > self.max_retry_wait:
+                status = response.status_code if response is not None else None
+                raise self._error(method, path, status, '%s; gave up after %d attempt(s) and %.1f s of waiting '
+                                  '(max_retry_wait=%s)' % (problem, attempt, waited, self.max_retry_wait),
+                                  'too-many-requests' if status == 429 else 'unavailable')
+            self._warn('%s %s: %s, retrying in %.1f s (attempt %d)' % (method, path, problem, wait, attempt + 1))
+            self._sleep(wait)
+            waited += wait
+
+    def _rate_limit_wait(self, response):
+        """Seconds until the rate-limit window resets: X-RateLimit-Reset (epoch ms), else the body text."""
+        reset = response.headers.get('X-RateLimit-Reset')
+        try:
+            return max(float(reset) / 1000.0 - self._clock(), 0.0) + 0.1
+        except (TypeError, ValueError):
+            pass
+        match = _WAIT_IN_TEXT.search(response.text or '')
+        return float(match.group(1)) + 0.1 if match else 1.0
+
+    def _json(self, method, path, response):
+        try:
+            reply = response.json()
+        except ValueError:
+            reply = None
+        if response.status_code == 404 or (reply is None and response.status_code < 400):
+            raise self._error(method, path, response.status_code, 'endpoint not available on this server '
+                              '(HTTP %d, %s)' % (response.status_code, 'JSON' if reply is not None else 'not JSON'),
+                              'endpoint-not-available')
+        if not isinstance(reply, dict):
+            raise self._error(method, path, response.status_code, 'unexpected reply (HTTP %d, not a JSON object)'
+                              % response.status_code, 'invalid-reply')
+        return reply

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the chatops.rocketchat collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection options, declared once: the argument spec (with environment fallbacks) every
+module merges in, and the client built from them. Documented by the doc fragment
+``chatops.rocketchat.connection``."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatClient
+
+CONNECTION_ARGSPEC = dict(
+    api_url=dict(type='str', required=True, fallback=(env_fallback, ['ROCKETCHAT_URL'])),
+    api_user_id=dict(type='str', fallback=(env_fallback, ['ROCKETCHAT_USER_ID'])),
+    api_token=dict(type='str', no_log=True, fallback=(env_fallback, ['ROCKETCHAT_AUTH_TOKEN'])),
+    api_username=dict(type='str', fallback=(env_fallback, ['ROCKETCHAT_USERNAME'])),
+    api_password=dict(type='str', no_log=True, fallback=(env_fallback, ['ROCKETCHAT_PASSWORD'])),
+    api_totp_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['ROCKETCHAT_TOTP_SECRET'])),
+    api_totp_code=dict(type='str', no_log=True),
+    validate_certs=dict(type='bool', default=True, fallback=(env_fallback, ['ROCKETCHAT_VALIDATE_CERTS'])),
+    ca_path=dict(type='path', fallback=(env_fallback, ['ROCKETCHAT_CA_PATH'])),
+    timeout=dict(type='int', default=30),
+    max_retry_wait=dict(type='int', default=60),
+)
+
+CONNECTION_MUTUALLY_EXCLUSIVE = [
+    ('api_token', 'api_password'),
+    ('api_user_id', 'api_username'),
+    ('api_totp_secret', 'api_totp_code'),
+]
+CONNECTION_REQUIRED_TOGETHER = [
+    ('api_user_id', 'api_token'),
+    ('api_username', 'api_password'),
+]
+CONNECTION_REQUIRED_ONE_OF = [
+    ('api_token', 'api_password'),
+]
+
+
+def client_from_module(module):
+    """A ``RocketChatClient`` for ``module``'s connection options, in its check mode, warning through it."""
+    params = module.params
+    return RocketChatClient(
+        params['api_url'],
+        user_id=params['api_user_id'],
+        token=params['api_token'],
+        username=params['api_username'],
+        password=params['api_password'],
+        totp_secret=params['api_totp_secret'],
+        totp_code=params['api_totp_code'],
+        validate_certs=params['validate_certs'],
+        ca_path=params['ca_path'],
+        timeout=params['timeout'],
+        max_retry_wait=params['max_retry_wait'],
+        check_mode=module.check_mode,
+        warn=module.warn,
+    )
