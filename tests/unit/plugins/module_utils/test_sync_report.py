@@ -1,0 +1,77 @@
+"""Unit tests of the sync report (users before/after an LDAP sync)."""
+from plugins.module_utils import sync_report
+
+
+def user(uid, username, roles=("user",), active=True, name=None, email=None, ldap=True, **extra):
+    data = {"_id": uid, "username": username, "name": name or username.title(), "roles": list(roles),
+            "active": active, "ldap": ldap, "emails": [{"address": email or username + "@example.org"}]}
+    data.update(extra)
+    return data
+
+
+BEFORE = [user("1", "admin", roles=("admin", "user"), ldap=False), user("2", "alice"), user("3", "bob", roles=("user", "leader"))]
+
+
+def test_identical_lists_report_nothing_even_with_new_timestamps():
+    after = [dict(u, _updatedAt="2030-01-01", lastLogin="2030-01-01", status="online") for u in BEFORE]
+    report = sync_report.compare(sync_report.snapshot(BEFORE), sync_report.snapshot(reversed(after)))
+    assert report["changed"] is False
+    assert report["totals"]["updated"] == 0 and report["totals"]["users_after"] == 3
+
+
+def test_created_updated_deactivated_and_roles_per_user():
+    after = [
+        user("1", "admin", roles=("user", "admin"), ldap=False),
+        user("2", "alice", roles=("user", "admin"), name="Alice Liddell"),
+        user("3", "bob", roles=("user",), active=False),
+        user("4", "carol", roles=("user", "moderator")),
+    ]
+    report = sync_report.compare(sync_report.snapshot(BEFORE), sync_report.snapshot(after))
+    assert report["created"] == [{"username": "carol", "roles": ["moderator", "user"], "active": True}]
+    assert report["deactivated"] == ["bob"]
+    assert report["roles_added"] == {"alice": ["admin"]}
+    assert report["roles_removed"] == {"bob": ["leader"]}
+    updated = {u["username"]: u["changes"] for u in report["updated"]}
+    assert set(updated) == {"alice", "bob"}
+    assert updated["alice"]["name"] == {"before": "Alice", "after": "Alice Liddell"}
+    assert updated["bob"]["active"] == {"before": True, "after": False}
+    assert report["totals"] == {"users_before": 3, "users_after": 4, "created": 1, "updated": 2, "deactivated": 1,
+                                "reactivated": 0, "removed": 0, "roles_added": 1, "roles_removed": 1}
+    assert report["changed"] is True
+    assert sync_report.summarize(report).startswith("1 created, 2 updated, 1 deactivated")
+
+
+def test_reactivated_and_removed_users():
+    before = BEFORE + [user("5", "dave", active=False)]
+    after = [BEFORE[0], BEFORE[2], user("5", "dave", active=True)]
+    report = sync_report.compare(sync_report.snapshot(before), sync_report.snapshot(after))
+    assert report["reactivated"] == ["dave"] and report["removed"] == ["alice"]
+    assert report["changed"] is True
+
+
+class PagedClient:
+    """Answers users.list like the server: count/offset/total, at most page_size per page."""
+
+    def __init__(self, users):
+        self.users = users
+        self.calls = []
+
+    def get(self, path, params):
+        self.calls.append((path, dict(params)))
+        offset, count = params["offset"], params["count"]
+        page = self.users[offset:offset + count]
+        return {"users": page, "count": len(page), "offset": offset, "total": len(self.users), "success": True}
+
+
+def test_list_users_pages_by_100_and_costs_one_request_per_page():
+    users = [user(str(i), "u%03d" % i) for i in range(250)]
+    client = PagedClient(users)
+    assert [u["_id"] for u in sync_report.list_users(client)] == [u["_id"] for u in users]
+    assert [c[1]["offset"] for c in client.calls] == [0, 100, 200]
+    assert all(c[0] == "/api/v1/users.list" and c[1]["count"] == 100 for c in client.calls)
+
+
+def test_list_users_of_exactly_one_page_costs_one_request():
+    client = PagedClient([user(str(i), "u%d" % i) for i in range(100)])
+    assert len(sync_report.list_users(client)) == 100
+    assert len(client.calls) == 1
