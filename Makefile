@@ -1,0 +1,174 @@
+# chatops.rocketchat: build, test and demo from nothing.
+#
+#   make test    everything CI runs (installs what it needs: slapd, .venv, .venv-oldest)
+#   make demo    the demo (a sandboxed Rocket.Chat and a real slapd)
+#   make help    every target
+#
+# The repository root is the collection root. Tools run from two venvs: .venv (Python 3.12, the
+# newest ansible-core and every test tool) and .venv-oldest (Python 3.11, the oldest supported
+# ansible-core, for the unit and integration tests). They are rebuilt only when a requirements
+# file changes (DIR/.stamp).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+# `make test` runs its steps in order and stops at the first failure, even under `make -j`.
+.NOTPARALLEL:
+
+PYTHON_NEWEST := 3.12
+PYTHON_OLDEST := 3.11
+VENV := .venv
+VENV_OLDEST := .venv-oldest
+# Left out of .venv-oldest: they need (and would pull in) the newest ansible-core.
+NEWEST_ONLY_REQUIREMENTS := ansible-core ansible-lint molecule antsibull-changelog
+space := $() $()
+
+COLLECTION := chatops/rocketchat
+# A tree where the collection is importable as ansible_collections.chatops.rocketchat (pytest,
+# ansible-playbook, ansible-lint, ansible-doc): a symlink to the working tree.
+COLLECTIONS_PATH := $(CURDIR)/build/collections
+COLLECTION_LINK := $(COLLECTIONS_PATH)/ansible_collections/$(COLLECTION)
+# ansible-test needs a real directory ending in ansible_collections/chatops/rocketchat; it gets the
+# built and installed tarball, so sanity tests exactly what ships.
+ANSIBLE_TEST_COLLECTION := $(CURDIR)/build/ansible-test/ansible_collections/$(COLLECTION)
+DIST := $(CURDIR)/build/dist
+REPORTS := $(CURDIR)/build/reports
+
+# Options for `make sandbox`, e.g. SANDBOX_ARGS="--version 8.5.0 --license none --flavour ad".
+SANDBOX_ARGS ?=
+# Extra pytest options per suite. Integration tests run real ansible-playbook processes, so two
+# workers (one per core) halve their time; --dist loadfile keeps a file's tests on one worker.
+PYTEST_ARGS ?=
+UNIT_PYTEST_ARGS ?=
+CONTRACT_PYTEST_ARGS ?=
+INTEGRATION_PYTEST_ARGS ?= -n 2 --dist loadfile
+
+# Environment for the Ansible tools of $(VENV).
+ANSIBLE_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS_PATH) PATH=$(CURDIR)/$(VENV)/bin:$$PATH
+
+.PHONY: help
+help:
+	@echo "make test              unit, contract and integration tests (newest and oldest ansible-core),"
+	@echo "                       ansible-test sanity, ansible-lint, ansible-doc, changelog lint, molecule"
+	@echo "make demo              run the demo"
+	@echo "make sandbox           start slapd and the Rocket.Chat sandbox in the background"
+	@echo "                       (SANDBOX_ARGS=\"--version 8.5.0 --license none ...\"; see README.md)"
+	@echo "make sandbox-stop      stop them"
+	@echo "make venv              .venv and .venv-oldest (and slapd via apt-get when missing)"
+	@echo "make collection-tree   build/collections/ansible_collections/chatops/rocketchat -> ."
+	@echo "make collection-build  build the collection tarball into build/dist/"
+	@echo "make test-unit | test-contract | test-integration | test-sanity | test-lint |"
+	@echo "     test-docs | test-changelog | test-molecule      one step of make test"
+	@echo "make clean             remove build output (keeps the venvs); make distclean also the venvs"
+
+# --- what the tests need ---------------------------------------------------------------------
+
+.PHONY: system-deps venv
+system-deps:
+	@tools/system-deps.sh
+
+venv: system-deps $(VENV)/.stamp $(VENV_OLDEST)/.stamp
+
+$(VENV)/.stamp: requirements.txt tests/requirements.txt tools/make-venv.sh tools/find-python.sh
+	tools/make-venv.sh $(VENV) $(PYTHON_NEWEST) -r requirements.txt -r tests/requirements.txt
+
+$(VENV_OLDEST)/.stamp: requirements.txt tests/requirements.txt tools/requirements-oldest.txt tools/make-venv.sh tools/find-python.sh
+	@mkdir -p build
+	grep -v -E '^[[:space:]]*($(subst $(space),|,$(NEWEST_ONLY_REQUIREMENTS)))([^A-Za-z0-9_.-]|$$)' \
+		tests/requirements.txt > build/requirements-oldest-tests.txt
+	tools/make-venv.sh $(VENV_OLDEST) $(PYTHON_OLDEST) -r requirements.txt \
+		-r build/requirements-oldest-tests.txt -r tools/requirements-oldest.txt
+
+.PHONY: collection-tree collection-build collection-install
+collection-tree:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@ln -sfn ../../../.. $(COLLECTION_LINK)
+	@test -f $(COLLECTION_LINK)/galaxy.yml
+
+collection-build: $(VENV)/.stamp
+	rm -rf $(DIST)
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(DIST) .
+
+collection-install: collection-build
+	rm -rf $(CURDIR)/build/ansible-test
+	$(VENV)/bin/ansible-galaxy collection install --offline --force \
+		-p $(CURDIR)/build/ansible-test $(DIST)/chatops-rocketchat-*.tar.gz
+
+# --- make test ---------------------------------------------------------------------------------
+
+.PHONY: test test-start test-unit test-contract test-integration test-sanity test-lint test-docs \
+	test-changelog test-molecule
+
+test: test-start test-unit test-contract test-integration test-sanity test-lint test-docs \
+	test-changelog test-molecule
+	@tools/test-summary.py $$(find $(REPORTS) -name '*.xml' | sort)
+
+test-start: venv collection-tree
+	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
+
+test-unit: venv collection-tree
+	tools/run-pytest.sh unit $(VENV) tests/unit $(PYTEST_ARGS) $(UNIT_PYTEST_ARGS)
+	tools/run-pytest.sh unit-oldest $(VENV_OLDEST) tests/unit $(PYTEST_ARGS) $(UNIT_PYTEST_ARGS)
+
+test-contract: venv collection-tree
+	tools/run-pytest.sh contract $(VENV) tests/contract $(PYTEST_ARGS) $(CONTRACT_PYTEST_ARGS)
+
+test-integration: venv collection-tree
+	tools/run-pytest.sh integration $(VENV) tests/integration $(PYTEST_ARGS) $(INTEGRATION_PYTEST_ARGS)
+	tools/run-pytest.sh integration-oldest $(VENV_OLDEST) tests/integration $(PYTEST_ARGS) $(INTEGRATION_PYTEST_ARGS)
+
+# ansible-test downloads a pip bootstrap script from a host this build cannot reach: an offline
+# stand-in goes where it looks for a cached copy first. --python: without it ansible-test tries
+# every Python on PATH, pyenv shims included.
+test-sanity: $(VENV)/.stamp collection-install
+	@echo "==> ansible-test sanity (the built collection, Python $(PYTHON_NEWEST))"
+	$(VENV)/bin/python tools/get_pip_standin.py --install
+	cd $(ANSIBLE_TEST_COLLECTION) && $(ANSIBLE_ENV) ansible-test sanity --python $(PYTHON_NEWEST) --color no
+
+test-lint: $(VENV)/.stamp collection-tree
+	@echo "==> ansible-lint --profile production"
+	$(ANSIBLE_ENV) ansible-lint --offline --profile production
+
+test-docs: venv collection-tree
+	@echo "==> ansible-doc of every module (newest and oldest ansible-core)"
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS_PATH) $(VENV)/bin/python tools/check_module_docs.py
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS_PATH) $(VENV_OLDEST)/bin/python tools/check_module_docs.py
+
+test-changelog: $(VENV)/.stamp
+	@echo "==> antsibull-changelog lint"
+	$(VENV)/bin/antsibull-changelog lint
+	$(VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+test-molecule: $(VENV)/.stamp collection-tree
+	@if [[ -d extensions/molecule ]]; then \
+		echo "==> molecule test --all"; \
+		cd extensions && ANSIBLE_PYTHON_INTERPRETER=$(CURDIR)/$(VENV)/bin/python $(ANSIBLE_ENV) \
+			molecule test --all; \
+	else \
+		echo "skipped: no extensions/molecule"; \
+	fi
+
+# --- sandbox and demo --------------------------------------------------------------------------
+
+.PHONY: sandbox sandbox-stop demo
+sandbox: system-deps $(VENV)/.stamp
+	$(VENV)/bin/python -m tests.sandbox start $(SANDBOX_ARGS)
+
+sandbox-stop: $(VENV)/.stamp
+	$(VENV)/bin/python -m tests.sandbox stop
+
+demo: venv collection-tree
+	@if [[ ! -x tools/demo.sh ]]; then echo "error: demo not built yet (no tools/demo.sh)" >&2; exit 1; fi
+	ANSIBLE_PYTHON_INTERPRETER=$(CURDIR)/$(VENV)/bin/python SANDBOX_ARGS="$(SANDBOX_ARGS)" \
+		$(ANSIBLE_ENV) tools/demo.sh
+
+# --- cleaning ----------------------------------------------------------------------------------
+
+.PHONY: clean distclean
+clean:
+	@if [[ -f .sandbox/env.json && -x $(VENV)/bin/python ]]; then $(MAKE) --no-print-directory sandbox-stop; fi
+	rm -rf build tests/output .sandbox .pytest_cache
+	find . -path ./.venv -prune -o -path ./.venv-oldest -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) $(VENV_OLDEST)
