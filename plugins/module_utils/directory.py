@@ -1,0 +1,892 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to chatops.rocketchat
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Direct directory access with ldap3, following the rules Rocket.Chat itself applies.
+
+Everything here reads a plain mapping of Rocket.Chat setting ids to values (missing ids fall
+back to the server's defaults), so ``ldap_check`` can test candidate settings before they are
+saved and the mapping modules can look groups up with the same code.
+
+What is modelled, from the server contract (REST-CONTRACT.md §6):
+* the connection (plain, StartTLS, LDAPS; CA, reject-unauthorized, timeouts) and service bind;
+* the user search ``(&<filter>(<field>=<escaped name>))``, the group filter, the role, channel
+  and team membership filters with their ``#{...}`` placeholders;
+* the user data mapping of a sync (username, e-mail, name, unique identifier, active state).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+import socket
+import ssl
+import unicodedata
+
+try:
+    import ldap3
+    from ldap3.core.exceptions import LDAPException
+    from ldap3.utils.conv import escape_filter_chars
+    HAS_LDAP3 = True
+    LDAP3_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by the modules with missing_required_lib
+    HAS_LDAP3 = False
+    LDAP3_IMPORT_ERROR = exc
+    LDAPException = Exception
+    ldap3 = None
+
+    class _NoTls(object):
+        pass
+
+from ansible.module_utils.six import binary_type, text_type
+
+# Placeholders the server substitutes, per filter (contract §6.4).
+PLACEHOLDER_RE = re.compile(r'#\{([^}]*)\}')
+GROUP_FILTER_PLACEHOLDERS = ('username', 'userdn')
+MEMBERSHIP_PLACEHOLDERS = ('username', 'userdn', 'groupName')
+
+# The defaults of every setting this module reads (the server's own defaults; kept beside the code
+# that interprets them so a candidate configuration that omits an id behaves as the server does).
+DEFAULTS = {
+    'LDAP_Enable': False,
+    'LDAP_Server_Type': 'ad',
+    'LDAP_Host': '',
+    'LDAP_Port': 389,
+    'LDAP_Authentication': False,
+    'LDAP_Authentication_UserDN': '',
+    'LDAP_Authentication_Password': '',
+    'LDAP_Encryption': 'plain',
+    'LDAP_CA_Cert': '',
+    'LDAP_Reject_Unauthorized': True,
+    'LDAP_Timeout': 60000,
+    'LDAP_Connect_Timeout': 1000,
+    'LDAP_BaseDN': '',
+    'LDAP_User_Search_Filter': '(objectclass=*)',
+    'LDAP_User_Search_Scope': 'sub',
+    'LDAP_AD_User_Search_Field': 'sAMAccountName',
+    'LDAP_User_Search_Field': 'uid',
+    'LDAP_Search_Page_Size': 250,
+    'LDAP_Search_Size_Limit': 1000,
+    'LDAP_Group_Filter_Enable': False,
+    'LDAP_Group_Filter_ObjectClass': 'groupOfUniqueNames',
+    'LDAP_Group_Filter_Group_Id_Attribute': 'cn',
+    'LDAP_Group_Filter_Group_Member_Attribute': 'uniqueMember',
+    'LDAP_Group_Filter_Group_Member_Format': '',
+    'LDAP_Group_Filter_Group_Name': 'ROCKET_CHAT',
+    'LDAP_Unique_Identifier_Field': 'objectGUID,ibm-entryUUID,GUID,dominoUNID,nsuniqueId,uidNumber,uid',
+    'LDAP_Default_Domain': '',
+    'LDAP_AD_Username_Field': 'sAMAccountName',
+    'LDAP_Username_Field': 'uid',
+    'LDAP_AD_Email_Field': 'mail',
+    'LDAP_Email_Field': 'mail',
+    'LDAP_AD_Name_Field': 'cn',
+    'LDAP_Name_Field': 'cn',
+    'LDAP_Background_Sync': False,
+    'LDAP_Sync_User_Active_State': 'disable',
+    'LDAP_Sync_User_Data_Roles': False,
+    'LDAP_Sync_User_Data_Roles_BaseDN': '',
+    'LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy': 'each_group',
+    'LDAP_Sync_User_Data_Roles_Filter': '(&(cn=#{groupName})(memberUid=#{username}))',
+    'LDAP_Sync_User_Data_RolesMap': '{\n\t"rocket-admin": "admin",\n\t"tech-support": "support"\n}',
+    'LDAP_Sync_User_Data_Channels': False,
+    'LDAP_Sync_User_Data_Channels_BaseDN': '',
+    'LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy': 'each_group',
+    'LDAP_Sync_User_Data_Channels_Filter': '(&(cn=#{groupName})(memberUid=#{username}))',
+    'LDAP_Sync_User_Data_ChannelsMap': '{\n\t"employee": "general",\n\t"techsupport": [\n\t\t"helpdesk",\n\t\t"support"\n\t]\n}',
+    'LDAP_Enable_LDAP_Groups_To_RC_Teams': False,
+    'LDAP_Groups_To_Rocket_Chat_Teams': '{}',
+    'LDAP_Teams_BaseDN': '',
+    'LDAP_Teams_Name_Field': 'ou,cn',
+    'LDAP_Query_To_Get_User_Teams': '(&(ou=*)(uniqueMember=#{userdn}))',
+}
+
+# Settings whose AD variant the server reads when LDAP_Server_Type is "ad".
+_AD_VARIANTS = {
+    'LDAP_User_Search_Field': 'LDAP_AD_User_Search_Field',
+    'LDAP_Username_Field': 'LDAP_AD_Username_Field',
+    'LDAP_Email_Field': 'LDAP_AD_Email_Field',
+    'LDAP_Name_Field': 'LDAP_AD_Name_Field',
+}
+
+
+class DirectoryError(Exception):
+    """A directory operation failed. ``stage`` says where: dns, tcp, tls, bind, search, filter."""
+
+    def __init__(self, stage, message):
+        super(DirectoryError, self).__init__(message)
+        self.stage = stage
+        self.message = message
+
+
+class FilterSyntaxError(ValueError):
+    """An LDAP filter (RFC 4515) that the server would refuse; ``position`` is 0-based."""
+
+    def __init__(self, message, position):
+        super(FilterSyntaxError, self).__init__('%s at position %d' % (message, position))
+        self.position = position
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------------------------
+
+class DirectorySettings:
+    """The LDAP settings a directory operation needs, with the server's defaults and AD routing."""
+
+    def __init__(self, values):
+        self.values = dict(values or {})
+
+    def get(self, setting_id):
+        value = self.values.get(setting_id)
+        if value is None:
+            return DEFAULTS.get(setting_id)
+        return value
+
+    def text(self, setting_id):
+        value = self.get(setting_id)
+        return '' if value is None else text_type(value).strip()
+
+    def number(self, setting_id):
+        try:
+            return int(self.get(setting_id))
+        except (TypeError, ValueError):
+            return int(DEFAULTS[setting_id])
+
+    @property
+    def is_ad(self):
+        return self.text('LDAP_Server_Type') == 'ad'
+
+    def conditional(self, setting_id):
+        """The value of a setting the server reads from its LDAP_AD_* twin when the server type is ad."""
+        if self.is_ad:
+            return self.text(_AD_VARIANTS[setting_id])
+        return self.text(setting_id)
+
+    @property
+    def search_fields(self):
+        return split_list(self.conditional('LDAP_User_Search_Field'))
+
+    @property
+    def scope(self):
+        return self.text('LDAP_User_Search_Scope') or 'sub'
+
+    def json_map(self, setting_id):
+        """A JSON map setting as a dict of group name -> list of strings; raises ValueError."""
+        raw = self.get(setting_id)
+        if isinstance(raw, dict):
+            data = raw
+        else:
+            data = json.loads(raw or '{}')
+        if not isinstance(data, dict):
+            raise ValueError('%s must be a JSON object, got %s' % (setting_id, type(data).__name__))
+        result = {}
+        for key, value in data.items():
+            values = value if isinstance(value, list) else [value]
+            result[key] = [text_type(v) for v in values if isinstance(v, (text_type, binary_type)) or v is not None]
+        return result
+
+
+def split_list(value):
+    return [part.strip() for part in (value or '').split(',') if part.strip()]
+
+
+# --------------------------------------------------------------------------------------------
+# Filters
+# --------------------------------------------------------------------------------------------
+
+_ATTR_RE = re.compile(r'(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)(?:;[A-Za-z0-9-]+)*')
+_RULE_RE = re.compile(r'(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)')
+_HEX = '0123456789abcdefABCDEF'
+
+
+def validate_filter(text):
+    """Raise FilterSyntaxError unless ``text`` is one well-formed RFC 4515 filter."""
+    parser = _FilterParser(text)
+    parser.filter()
+    if parser.pos != len(text):
+        raise FilterSyntaxError('unexpected text after the end of the filter', parser.pos)
+
+
+class _FilterParser:
+    def __init__(self, text):
+        self.text = text
+        self.pos = 0
+
+    def _peek(self):
+        return self.text[self.pos] if self.pos < len(self.text) else ''
+
+    def _expect(self, char):
+        if self._peek() != char:
+            found = repr(self._peek()) if self._peek() else 'the end'
+            raise FilterSyntaxError('expected %r, found %s' % (char, found), self.pos)
+        self.pos += 1
+
+    def filter(self):
+        self._expect('(')
+        char = self._peek()
+        if char in ('&', '|'):
+            self.pos += 1
+            if self._peek() != '(':
+                raise FilterSyntaxError('%s needs at least one filter' % char, self.pos)
+            while self._peek() == '(':
+                self.filter()
+        elif char == '!':
+            self.pos += 1
+            self.filter()
+        else:
+            self._item()
+        self._expect(')')
+
+    def _item(self):
+        start = self.pos
+        match = _ATTR_RE.match(self.text, self.pos)
+        attr_end = match.end() if match else self.pos
+        rest = self.text[attr_end:]
+        if rest.startswith(':') or (not match and self._peek() == ':'):
+            return self._extensible(start, bool(match))
+        if not match:
+            raise FilterSyntaxError('missing or invalid attribute name', self.pos)
+        self.pos = attr_end
+        for operator in ('~=', '>=', '<='):
+            if rest.startswith(operator):
+                self.pos += 2
+                self._value(allow_star=False)
+                return
+        if not rest.startswith('='):
+            raise FilterSyntaxError('expected a comparison operator (=, ~=, >=, <=) after %r'
+                                    % self.text[start:attr_end], self.pos)
+        self.pos += 1
+        self._value(allow_star=True)
+
+    def _extensible(self, start, has_attr):
+        if has_attr:
+            self.pos = _ATTR_RE.match(self.text, self.pos).end()
+        if self.text.startswith(':dn', self.pos) and self.text[self.pos + 3:self.pos + 4] == ':':
+            self.pos += 3
+        if self.text.startswith(':=', self.pos):
+            if not has_attr:
+                raise FilterSyntaxError('an extensible match needs an attribute or a matching rule', start)
+        else:
+            self._expect(':')
+            rule = _RULE_RE.match(self.text, self.pos)
+            if not rule:
+                raise FilterSyntaxError('invalid matching rule', self.pos)
+            self.pos = rule.end()
+        self._expect(':')
+        self._expect('=')
+        self._value(allow_star=False)
+
+    def _value(self, allow_star):
+        while True:
+            char = self._peek()
+            if char in ('', ')'):
+                return
+            if char == '(':
+                raise FilterSyntaxError("unescaped '(' in a value (write \\28)", self.pos)
+            if char == '*' and not allow_star:
+                raise FilterSyntaxError("'*' is only allowed in an equality filter (write \\2a)", self.pos)
+            if char == '\\':
+                pair = self.text[self.pos + 1:self.pos + 3]
+                if len(pair) != 2 or pair[0] not in _HEX or pair[1] not in _HEX:
+                    raise FilterSyntaxError('a backslash must be followed by two hex digits', self.pos)
+                self.pos += 3
+                continue
+            if char == '\x00':
+                raise FilterSyntaxError('NUL character in a value', self.pos)
+            self.pos += 1
+
+
+def wrap_filter(text):
+    """The server wraps a user filter in parentheses when it lacks them."""
+    text = (text or '').strip()
+    if text and not text.startswith('('):
+        return '(%s)' % text
+    return text
+
+
+def placeholders(text):
+    return PLACEHOLDER_RE.findall(text or '')
+
+
+def escape_value(value):
+    return escape_filter_chars(text_type(value))
+
+
+def substitute(template, username=None, userdn=None, group_name=None, escape_username=False):
+    """Replace the ``#{...}`` placeholders as the server does.
+
+    ``#{userdn}`` has its backslashes written as ``\\5c`` (the server's only escaping of a DN);
+    ``#{username}`` is escaped only in the group filter (``escape_username``).
+    """
+    result = template or ''
+    if username is not None:
+        result = result.replace('#{username}', escape_value(username) if escape_username else username)
+    if userdn is not None:
+        result = result.replace('#{userdn}', userdn.replace('\\', '\\5c'))
+    if group_name is not None:
+        result = result.replace('#{groupName}', group_name)
+    return result
+
+
+def user_search_filter(settings, username):
+    """``(&<user filter>(<field>=<escaped username>))``, an OR over several search fields."""
+    value = '*' if username == '*' else escape_value(username)
+    terms = ['(%s=%s)' % (field, value) for field in settings.search_fields]
+    if len(terms) == 1:
+        field_filter = terms[0]
+    else:
+        field_filter = '(|%s)' % ''.join(terms)
+    return '(&%s%s)' % (wrap_filter(settings.get('LDAP_User_Search_Filter')), field_filter)
+
+
+def group_filter_template(settings):
+    """The login/sync group filter before substitution (contract §6.4), or None when disabled."""
+    if not settings.get('LDAP_Group_Filter_Enable'):
+        return None
+    parts = []
+    object_class = settings.text('LDAP_Group_Filter_ObjectClass')
+    member_attribute = settings.text('LDAP_Group_Filter_Group_Member_Attribute')
+    id_attribute = settings.text('LDAP_Group_Filter_Group_Id_Attribute')
+    if object_class:
+        parts.append('(objectclass=%s)' % object_class)
+    if member_attribute:
+        parts.append('(%s=%s)' % (member_attribute, settings.text('LDAP_Group_Filter_Group_Member_Format')))
+    if id_attribute:
+        parts.append('(%s=%s)' % (id_attribute, settings.text('LDAP_Group_Filter_Group_Name')))
+    return '(&%s)' % ''.join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Connection
+# --------------------------------------------------------------------------------------------
+
+if HAS_LDAP3:
+    class _HostCheckingTls(ldap3.Tls):
+        """TLS where OpenSSL checks the host name (IP-address SANs included) and records the session.
+
+        ldap3 2.9.1 checks host names with its own code, which ignores IP-address SANs on Python
+        3.12+, so a certificate for 10.0.0.5 would be refused when the host is 10.0.0.5. Node.js,
+        which Rocket.Chat uses, accepts it; letting OpenSSL do the check gives the same answer.
+        """
+
+        def __init__(self, host, ca_pem, verify):
+            super(_HostCheckingTls, self).__init__(validate=ssl.CERT_REQUIRED if verify else ssl.CERT_NONE)
+            self.check_host = host
+            self.ca_pem = ca_pem or None
+            self.verify = verify
+            self.session = None
+            self.failure = None
+
+        def _context(self):
+            if self.verify:
+                context = ssl.create_default_context(cadata=self.ca_pem) if self.ca_pem else ssl.create_default_context()
+                context.check_hostname = True
+            else:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            return context
+
+        def wrap_socket(self, connection, do_handshake=False):
+            try:
+                context = self._context()
+                wrapped = context.wrap_socket(connection.socket, server_side=False,
+                                              do_handshake_on_connect=do_handshake,
+                                              server_hostname=self.check_host)
+            except (ssl.SSLError, ssl.CertificateError, ValueError, OSError) as exc:
+                self.failure = exc
+                raise
+            peer = wrapped.getpeercert() if self.verify else None
+            self.session = {
+                'protocol': wrapped.version(),
+                'cipher': (wrapped.cipher() or (None,))[0],
+                'not_after': (peer or {}).get('notAfter'),
+            }
+            connection.socket = wrapped
+
+
+class Endpoint:
+    """Where and how to reach the directory, from the connection settings."""
+
+    def __init__(self, settings):
+        self.host = settings.text('LDAP_Host')
+        self.port = settings.number('LDAP_Port')
+        self.encryption = settings.text('LDAP_Encryption') or 'plain'
+        self.ca_pem = settings.text('LDAP_CA_Cert')
+        self.verify = bool(settings.get('LDAP_Reject_Unauthorized'))
+        self.connect_timeout = max(settings.number('LDAP_Connect_Timeout'), 1) / 1000.0
+        self.timeout = max(settings.number('LDAP_Timeout'), 1) / 1000.0
+
+    @property
+    def url(self):
+        return '%s://%s:%d' % ('ldaps' if self.encryption == 'ssl' else 'ldap', self.host, self.port)
+
+    @property
+    def uses_tls(self):
+        return self.encryption in ('tls', 'ssl')
+
+
+def _describe_tls_failure(exc, endpoint):
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = exc.verify_message or text_type(exc)
+        if 'mismatch' in reason.lower() or 'hostname' in reason.lower():
+            return 'the certificate is not valid for host %r: %s' % (endpoint.host, reason)
+        if 'expired' in reason.lower():
+            return 'the server certificate has expired: %s' % reason
+        if endpoint.ca_pem:
+            return 'the server certificate was not signed by the configured CA certificate: %s' % reason
+        return 'the server certificate is not trusted by the system CAs and no CA certificate is set: %s' % reason
+    if isinstance(exc, ssl.SSLError) and 'PEM' in text_type(exc) or isinstance(exc, ValueError):
+        return 'the CA certificate could not be read (is it a PEM certificate?): %s' % exc
+    return 'TLS handshake failed: %s' % exc
+
+
+class DirectoryConnection:
+    """One open, optionally bound ldap3 connection; use as a context manager."""
+
+    def __init__(self, settings, bind_dn=None, password=None):
+        self.settings = settings
+        self.endpoint = Endpoint(settings)
+        self.bind_dn = bind_dn
+        self.password = password
+        self.tls = None
+        self.conn = None
+        self.round_trips = 0
+
+    def __enter__(self):
+        return self.open()
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def open(self):
+        endpoint = self.endpoint
+        if not HAS_LDAP3:
+            raise DirectoryError('connect', 'the ldap3 Python library is not installed')
+        if not endpoint.host:
+            raise DirectoryError('dns', 'no LDAP host is set')
+        if endpoint.uses_tls:
+            self.tls = _HostCheckingTls(endpoint.host, endpoint.ca_pem, endpoint.verify)
+        server = ldap3.Server(endpoint.host, port=endpoint.port, use_ssl=endpoint.encryption == 'ssl',
+                              tls=self.tls, connect_timeout=endpoint.connect_timeout, get_info=ldap3.NONE)
+        self.conn = ldap3.Connection(server, user=self.bind_dn or None, password=self.password or None,
+                                     auto_bind=ldap3.AUTO_BIND_NONE, receive_timeout=endpoint.timeout,
+                                     read_only=True, raise_exceptions=False, auto_referrals=False)
+        try:
+            self.conn.open()
+        except LDAPException as exc:
+            self._raise_open_error(exc)
+        if endpoint.encryption == 'tls':
+            try:
+                started = self.conn.start_tls()
+            except LDAPException as exc:
+                self._raise_open_error(exc)
+            if not started:
+                raise DirectoryError('tls', 'the server refused StartTLS: %s' % self._result_text())
+        return self
+
+    def _raise_open_error(self, exc):
+        if self.tls is not None and self.tls.failure is not None:
+            raise DirectoryError('tls', _describe_tls_failure(self.tls.failure, self.endpoint))
+        message = text_type(exc)
+        if self.endpoint.encryption == 'ssl' and ('ssl' in message.lower() or 'wrap' in message.lower()):
+            raise DirectoryError('tls', 'TLS handshake failed: %s' % _strip_ldap3_noise(message))
+        raise DirectoryError('tcp', 'cannot connect to %s: %s' % (self.endpoint.url, _strip_ldap3_noise(message)))
+
+    def bind(self):
+        """Bind with the connection's credentials (anonymous when none); raise DirectoryError on refusal."""
+        try:
+            ok = self.conn.bind()
+        except LDAPException as exc:
+            raise DirectoryError('bind', 'bind failed: %s' % _strip_ldap3_noise(text_type(exc)))
+        self.round_trips += 1
+        if not ok:
+            raise DirectoryError('bind', 'the server refused the bind as %r: %s'
+                                 % (self.bind_dn or 'anonymous', self._result_text()))
+        return self
+
+    def close(self):
+        if self.conn is not None:
+            try:
+                self.conn.unbind()
+            except Exception:  # closing a broken socket: nothing left to do
+                pass
+            self.conn = None
+
+    def _result_text(self):
+        result = self.conn.result or {}
+        text = result.get('description') or 'unknown error'
+        if result.get('message'):
+            text += ' (%s)' % result['message']
+        return text
+
+    # -- searches ---------------------------------------------------------------------------
+
+    def search(self, base, search_filter, scope='sub', attributes=None, page_size=0, size_limit=0):
+        """All entries (as Entry), paging with ``page_size`` when > 0; raise DirectoryError."""
+        entries = []
+        cookie = None
+        while True:
+            controls_kwargs = {}
+            if page_size:
+                controls_kwargs = {'paged_size': page_size, 'paged_cookie': cookie}
+            try:
+                self.conn.search(base, search_filter, search_scope=_SCOPES.get(scope, ldap3.SUBTREE),
+                                 attributes=attributes or [ldap3.ALL_ATTRIBUTES], size_limit=size_limit,
+                                 **controls_kwargs)
+            except LDAPException as exc:
+                raise DirectoryError('search', 'search under %r failed: %s' % (base, _strip_ldap3_noise(text_type(exc))))
+            self.round_trips += 1
+            result = self.conn.result or {}
+            code = result.get('result', 0)
+            # 4 = sizeLimitExceeded: the entries sent so far are valid, the caller is told by `truncated`.
+            if code not in (0, 4):
+                if code == 32:
+                    raise DirectoryError('search', 'base DN %r does not exist' % base)
+                raise DirectoryError('search', 'search under %r with %s failed: %s'
+                                     % (base, search_filter, self._result_text()))
+            for item in self.conn.response or []:
+                if item.get('type') == 'searchResEntry':
+                    entries.append(Entry(item['dn'], item.get('raw_attributes') or {}))
+            if code == 4:
+                raise SizeLimitExceeded(entries)
+            cookie = None
+            if page_size:
+                paged = (result.get('controls') or {}).get('1.2.840.113556.1.4.319') or {}
+                cookie = (paged.get('value') or {}).get('cookie')
+            if not cookie:
+                return entries
+
+    def exists(self, dn):
+        try:
+            self.search(dn, '(objectClass=*)', scope='base', attributes=['1.1'])
+        except DirectoryError as exc:
+            if 'does not exist' in exc.message:
+                return False
+            raise
+        return True
+
+
+class SizeLimitExceeded(DirectoryError):
+    def __init__(self, entries):
+        super(SizeLimitExceeded, self).__init__('search', 'the size limit was exceeded')
+        self.entries = entries
+
+
+if HAS_LDAP3:
+    _SCOPES = {'base': ldap3.BASE, 'one': ldap3.LEVEL, 'sub': ldap3.SUBTREE}
+else:  # pragma: no cover
+    _SCOPES = {}
+
+
+def _strip_ldap3_noise(message):
+    # ldap3 wraps socket errors as "socket connection error while opening: [Errno 111] ..."; keep it short.
+    return re.sub(r'\s+', ' ', message).strip()
+
+
+def resolve_host(host, port):
+    """The addresses ``host`` resolves to; raise DirectoryError('dns')."""
+    try:
+        infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise DirectoryError('dns', 'cannot resolve %r: %s' % (host, exc.strerror or exc))
+    return sorted(set(info[4][0] for info in infos))
+
+
+def tcp_probe(host, port, timeout):
+    """Open and close one TCP connection; raise DirectoryError('tcp')."""
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except socket.timeout:
+        raise DirectoryError('tcp', 'no answer from %s:%d within %.1f s (the server waits LDAP_Connect_Timeout)'
+                             % (host, port, timeout))
+    except OSError as exc:
+        raise DirectoryError('tcp', 'cannot connect to %s:%d: %s' % (host, port, exc.strerror or exc))
+    sock.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Entries and the user data mapping (contract §6.4)
+# --------------------------------------------------------------------------------------------
+
+class Entry:
+    """A directory entry with raw attribute values, looked up case-insensitively."""
+
+    def __init__(self, dn, raw_attributes):
+        self.dn = dn
+        self._attrs = {}
+        for name, values in raw_attributes.items():
+            self._attrs[name.lower()] = list(values if isinstance(values, list) else [values])
+
+    def raw(self, name):
+        return self._attrs.get(name.lower(), [])
+
+    def texts(self, name):
+        if name.lower() == 'dn':
+            return [self.dn]
+        return [_decode(value) for value in self.raw(name)]
+
+    def first(self, name):
+        values = [value for value in self.texts(name) if value != '']
+        return values[0] if values else None
+
+
+def _decode(value):
+    if isinstance(value, text_type):
+        return value
+    try:
+        return value.decode('utf-8')
+    except UnicodeDecodeError:
+        return value.hex()
+
+
+def _template_or_list(entry, spec):
+    """A field setting is either a template with #{attr} placeholders or a comma list (first present wins)."""
+    if '#{' in spec:
+        return PLACEHOLDER_RE.sub(lambda match: entry.first(match.group(1)) or '', spec)
+    for field in split_list(spec):
+        value = entry.first(field)
+        if value is not None:
+            return value
+    return None
+
+
+def slugify_username(text):
+    """Approximates the server's username slug (UTF8_Names_Slugify, on by default)."""
+    ascii_text = unicodedata.normalize('NFKD', text).encode('ascii', 'ignore').decode('ascii').lower()
+    ascii_text = re.sub(r'[^0-9a-z_.-]+', '.', ascii_text).strip('.')
+    return re.sub(r'[^0-9a-z-_.]', '', ascii_text)
+
+
+def unique_identifier(entry, settings):
+    """(attribute, hex value) as stored in services.ldap; the first non-empty field, else the DN."""
+    for field in split_list(settings.text('LDAP_Unique_Identifier_Field')) + settings.search_fields:
+        raw = [value for value in entry.raw(field) if value not in (b'', '')]
+        if raw:
+            value = raw[0]
+            return field, (value if isinstance(value, binary_type) else value.encode('utf-8')).hex()
+    return 'dn', entry.dn.encode('utf-8').hex()
+
+
+_DISABLED_CHECKS = (
+    ('pwdAccountLockedTime', lambda values: bool(values)),
+    ('loginDisabled', lambda values: any(v.upper() == 'TRUE' for v in values)),
+    ('orclIsEnabled', lambda values: bool(values) and values[0].upper() != 'ENABLED'),
+    ('lockoutTime', lambda values: any(v not in ('', '0') for v in values)),
+    ('userAccountControl', lambda values: any(v.isdigit() and int(v) & 2 for v in values)),
+)
+
+
+def disabled_reason(entry):
+    """Why the server treats this entry as disabled (active-state sync, auto-logout), or None."""
+    for attribute, is_disabled in _DISABLED_CHECKS:
+        values = entry.texts(attribute)
+        if values and is_disabled(values):
+            return '%s=%s' % (attribute, values[0])
+    return None
+
+
+def map_user(entry, settings, login_name=None):
+    """The Rocket.Chat user a sync or login would make of ``entry``.
+
+    Returns a dict; ``email`` is None when the server would reject the user.
+    """
+    raw_username = _template_or_list(entry, settings.conditional('LDAP_Username_Field'))
+    username = slugify_username(raw_username) if raw_username else (login_name or '')
+    email = None
+    for field in split_list(settings.conditional('LDAP_Email_Field')):
+        addresses = [value for value in entry.texts(field) if '@' in value]
+        if addresses:
+            email = addresses[0]
+            break
+    email_source = 'attribute'
+    if email is None and settings.text('LDAP_Default_Domain'):
+        email, email_source = '%s@%s' % (username, settings.text('LDAP_Default_Domain')), 'default domain'
+    if email is None and entry.first('mail'):
+        email, email_source = entry.first('mail'), 'mail'
+    if email is None:
+        email_source = None
+    id_attribute, id_value = unique_identifier(entry, settings)
+    return {
+        'dn': entry.dn,
+        'username': username,
+        'email': email,
+        'email_source': email_source,
+        'name': _template_or_list(entry, settings.conditional('LDAP_Name_Field')) or '',
+        'unique_id': id_value,
+        'unique_id_attribute': id_attribute,
+        'disabled': disabled_reason(entry),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Group membership (roles, channels, teams) and the group filter
+# --------------------------------------------------------------------------------------------
+
+class MembershipSpec:
+    """One membership mapping: roles or channels (the same mechanics with different settings)."""
+
+    def __init__(self, settings, kind):
+        prefix = 'LDAP_Sync_User_Data_%s' % kind.capitalize()
+        self.kind = kind
+        self.enabled_id = prefix
+        self.map_id = '%sMap' % prefix
+        self.filter_id = '%s_Filter' % prefix
+        self.base_dn_id = '%s_BaseDN' % prefix
+        self.strategy_id = '%s_GroupMembershipValidationStrategy' % prefix
+        self.enabled = bool(settings.get(prefix))
+        self.filter = settings.text(self.filter_id)
+        self.base_dn = settings.text(self.base_dn_id)
+        self.strategy = settings.text(self.strategy_id) or 'each_group'
+
+
+def _equality_items(text):
+    """(attribute, value template) of every simple equality item ``(attr=value)`` of a filter."""
+    return re.findall(r'\(([A-Za-z0-9;.-]+)=([^()]*)\)', text)
+
+
+def _normalize_dn_like(value):
+    return re.sub(r'\s*([,=+])\s*', r'\1', value.strip()).lower()
+
+
+def _batchable_group_item(filter_template):
+    """The (attribute, value template) holding #{groupName}, when one OR search can replace N searches.
+
+    That is exact when #{groupName} occurs once, in a simple equality item that is not under a NOT:
+    each group's filter then differs only in that item, and an entry returned by the OR matches a
+    group's filter exactly when the entry's value of that attribute equals the group's value.
+    """
+    if filter_template.count('#{groupName}') != 1 or '(!' in filter_template:
+        return None
+    for attribute, template in _equality_items(filter_template):
+        if '#{groupName}' in template and '*' not in template:
+            return attribute, template
+    return None
+
+
+def membership(conn, spec, groups, username, userdn, size_limit=0, page_size=0, batch=True):
+    """The mapped groups (subset of ``groups``) the user belongs to, as the server would resolve them.
+
+    ``each_group``: the server runs one search per group; this runs one paged OR search instead
+    when the filter allows it (``batch``), else falls back to the per-group searches.
+    ``once``: one search with the user's placeholders; each entry contributes its ``ou`` value,
+    else its ``cn`` value, as a group name (names outside the map are ignored).
+    """
+    groups = list(groups)
+    if not groups:
+        return []
+    if spec.strategy == 'once':
+        search_filter = substitute(spec.filter, username=username, userdn=userdn)
+        entries = conn.search(spec.base_dn, search_filter, scope=conn.settings.scope,
+                              attributes=['ou', 'cn'], size_limit=size_limit)
+        found = set()
+        for entry in entries:
+            name = entry.first('ou') or entry.first('cn')
+            if name is not None:
+                found.add(name)
+        return [group for group in groups if group in found]
+    batchable = _batchable_group_item(spec.filter) if batch else None
+    if batchable is None or len(groups) == 1:
+        return [group for group in groups
+                if conn.search(spec.base_dn, substitute(spec.filter, username=username, userdn=userdn, group_name=group),
+                               scope='sub', attributes=['1.1'])]
+    attribute, template = batchable
+    user_filter = substitute(spec.filter, username=username, userdn=userdn)
+    search_filter = '(|%s)' % ''.join(user_filter.replace('#{groupName}', group) for group in groups)
+    entries = conn.search(spec.base_dn, search_filter, scope='sub', attributes=[attribute], page_size=page_size)
+    expected = dict((_normalize_dn_like(substitute(template, username=username, userdn=userdn, group_name=group)), group)
+                    for group in groups)
+    found = set()
+    for entry in entries:
+        for value in entry.texts(attribute):
+            group = expected.get(_normalize_dn_like(value))
+            if group is not None:
+                found.add(group)
+    return [group for group in groups if group in found]
+
+
+def passes_group_filter(conn, settings, username, userdn):
+    """True/False for the login and sync group filter, or None when the filter is off."""
+    template = group_filter_template(settings)
+    if template is None:
+        return None
+    search_filter = substitute(template, username=username, userdn=userdn, escape_username=True)
+    entries = conn.search(settings.text('LDAP_BaseDN'), search_filter, scope='sub', attributes=['1.1'])
+    return bool(entries)
+
+
+def team_names(conn, settings, userdn, username):
+    """Group names the teams query finds for the user (read from LDAP_Teams_Name_Field attributes)."""
+    base = settings.text('LDAP_Teams_BaseDN') or settings.text('LDAP_BaseDN')
+    search_filter = substitute(settings.text('LDAP_Query_To_Get_User_Teams'), username=username, userdn=userdn)
+    fields = split_list(settings.text('LDAP_Teams_Name_Field'))
+    names = []
+    for entry in conn.search(base, search_filter, scope='sub', attributes=fields or ['ou', 'cn']):
+        for field in fields:
+            names.extend(entry.texts(field))
+    return names
+
+
+def find_users(conn, settings, username, attributes=None):
+    """Entries the server's user search finds for ``username`` (it needs exactly one)."""
+    return conn.search(settings.text('LDAP_BaseDN'), user_search_filter(settings, username),
+                       scope=settings.scope, attributes=attributes,
+                       page_size=max(settings.number('LDAP_Search_Page_Size'), 0))
+
+
+def open_service_connection(settings):
+    """A connection opened and bound as the service account (anonymous when LDAP_Authentication is off)."""
+    if settings.get('LDAP_Authentication'):
+        conn = DirectoryConnection(settings, bind_dn=settings.text('LDAP_Authentication_UserDN') or None,
+                                   password=settings.text('LDAP_Authentication_Password') or None)
+    else:
+        conn = DirectoryConnection(settings)
+    conn.open()
+    try:
+        conn.bind()
+    except DirectoryError:
+        conn.close()
+        raise
+    return conn
+
+
+def _any_member(filter_template):
+    return filter_template.replace('#{username}', '*').replace('#{userdn}', '*')
+
+
+def find_groups(conn, base_dn, filter_template, groups, page_size=0):
+    """The names in ``groups`` for which ``filter_template`` (user placeholders read as any member) matches.
+
+    One paged OR search when the filter allows it (see ``_batchable_group_item``), else one search
+    per group.
+    """
+    groups = list(groups)
+    template = _any_member(filter_template)
+    batchable = _batchable_group_item(template)
+    if batchable is None or len(groups) < 2:
+        return [group for group in groups
+                if conn.search(base_dn, template.replace('#{groupName}', group), scope='sub', attributes=['1.1'])]
+    attribute, value_template = batchable
+    search_filter = '(|%s)' % ''.join(template.replace('#{groupName}', group) for group in groups)
+    expected = dict((_normalize_dn_like(value_template.replace('#{groupName}', group)), group) for group in groups)
+    found = set()
+    for entry in conn.search(base_dn, search_filter, scope='sub', attributes=[attribute], page_size=page_size):
+        for value in entry.texts(attribute):
+            if _normalize_dn_like(value) in expected:
+                found.add(expected[_normalize_dn_like(value)])
+    return [group for group in groups if group in found]
+
+
+def missing_groups(settings, base_dn, filter_template, groups):
+    """The mapped group names the directory does not have (for the mapping modules' validation).
+
+    ``settings``: DirectorySettings for the connection; raises DirectoryError when it cannot search.
+    """
+    conn = open_service_connection(settings)
+    try:
+        found = set(find_groups(conn, base_dn, filter_template, groups,
+                                page_size=max(settings.number('LDAP_Search_Page_Size'), 0)))
+    finally:
+        conn.close()
+    return [group for group in groups if group not in found]
