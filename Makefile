@@ -93,6 +93,9 @@ collection-install: collection-build
 	rm -rf $(CURDIR)/build/ansible-test
 	$(VENV)/bin/ansible-galaxy collection install --offline --force \
 		-p $(CURDIR)/build/ansible-test $(DIST)/chatops-rocketchat-*.tar.gz
+	@# ansible-test lists files with git when inside a work tree: without a repository of its own the
+	@# copy would be this (ignored) part of ours, and every target would be skipped.
+	git init -q $(ANSIBLE_TEST_COLLECTION)
 
 # --- make test ---------------------------------------------------------------------------------
 
