@@ -18,7 +18,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import re
 import socket
 import ssl
@@ -41,73 +40,31 @@ except ImportError as exc:  # pragma: no cover - reported by the modules with mi
 
 from ansible.module_utils.six import binary_type, text_type
 
+from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import AD_TWINS, SETTINGS
+
 # Placeholders the server substitutes, per filter (contract §6.4).
 PLACEHOLDER_RE = re.compile(r'#\{([^}]*)\}')
 GROUP_FILTER_PLACEHOLDERS = ('username', 'userdn')
-MEMBERSHIP_PLACEHOLDERS = ('username', 'userdn', 'groupName')
 
-# The defaults of every setting this module reads (the server's own defaults; kept beside the code
-# that interprets them so a candidate configuration that omits an id behaves as the server does).
-DEFAULTS = {
-    'LDAP_Enable': False,
-    'LDAP_Server_Type': 'ad',
-    'LDAP_Host': '',
-    'LDAP_Port': 389,
-    'LDAP_Authentication': False,
-    'LDAP_Authentication_UserDN': '',
-    'LDAP_Authentication_Password': '',
-    'LDAP_Encryption': 'plain',
-    'LDAP_CA_Cert': '',
-    'LDAP_Reject_Unauthorized': True,
-    'LDAP_Timeout': 60000,
-    'LDAP_Connect_Timeout': 1000,
-    'LDAP_BaseDN': '',
-    'LDAP_User_Search_Filter': '(objectclass=*)',
-    'LDAP_User_Search_Scope': 'sub',
-    'LDAP_AD_User_Search_Field': 'sAMAccountName',
-    'LDAP_User_Search_Field': 'uid',
-    'LDAP_Search_Page_Size': 250,
-    'LDAP_Search_Size_Limit': 1000,
-    'LDAP_Group_Filter_Enable': False,
-    'LDAP_Group_Filter_ObjectClass': 'groupOfUniqueNames',
-    'LDAP_Group_Filter_Group_Id_Attribute': 'cn',
-    'LDAP_Group_Filter_Group_Member_Attribute': 'uniqueMember',
-    'LDAP_Group_Filter_Group_Member_Format': '',
-    'LDAP_Group_Filter_Group_Name': 'ROCKET_CHAT',
-    'LDAP_Unique_Identifier_Field': 'objectGUID,ibm-entryUUID,GUID,dominoUNID,nsuniqueId,uidNumber,uid',
-    'LDAP_Default_Domain': '',
-    'LDAP_AD_Username_Field': 'sAMAccountName',
-    'LDAP_Username_Field': 'uid',
-    'LDAP_AD_Email_Field': 'mail',
-    'LDAP_Email_Field': 'mail',
-    'LDAP_AD_Name_Field': 'cn',
-    'LDAP_Name_Field': 'cn',
-    'LDAP_Background_Sync': False,
-    'LDAP_Sync_User_Active_State': 'disable',
-    'LDAP_Sync_User_Data_Roles': False,
-    'LDAP_Sync_User_Data_Roles_BaseDN': '',
-    'LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy': 'each_group',
-    'LDAP_Sync_User_Data_Roles_Filter': '(&(cn=#{groupName})(memberUid=#{username}))',
-    'LDAP_Sync_User_Data_RolesMap': '{\n\t"rocket-admin": "admin",\n\t"tech-support": "support"\n}',
-    'LDAP_Sync_User_Data_Channels': False,
-    'LDAP_Sync_User_Data_Channels_BaseDN': '',
-    'LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy': 'each_group',
-    'LDAP_Sync_User_Data_Channels_Filter': '(&(cn=#{groupName})(memberUid=#{username}))',
-    'LDAP_Sync_User_Data_ChannelsMap': '{\n\t"employee": "general",\n\t"techsupport": [\n\t\t"helpdesk",\n\t\t"support"\n\t]\n}',
-    'LDAP_Enable_LDAP_Groups_To_RC_Teams': False,
-    'LDAP_Groups_To_Rocket_Chat_Teams': '{}',
-    'LDAP_Teams_BaseDN': '',
-    'LDAP_Teams_Name_Field': 'ou,cn',
-    'LDAP_Query_To_Get_User_Teams': '(&(ou=*)(uniqueMember=#{userdn}))',
-}
-
-# Settings whose AD variant the server reads when LDAP_Server_Type is "ad".
-_AD_VARIANTS = {
-    'LDAP_User_Search_Field': 'LDAP_AD_User_Search_Field',
-    'LDAP_Username_Field': 'LDAP_AD_Username_Field',
-    'LDAP_Email_Field': 'LDAP_AD_Email_Field',
-    'LDAP_Name_Field': 'LDAP_AD_Name_Field',
-}
+# Every setting the directory code reads, with the server's default (callers read these ids from a
+# workspace to build DirectorySettings).
+DEFAULTS = dict((setting_id, SETTINGS[setting_id].default) for setting_id in (
+    'LDAP_Enable', 'LDAP_Server_Type', 'LDAP_Host', 'LDAP_Port', 'LDAP_Authentication',
+    'LDAP_Authentication_UserDN', 'LDAP_Authentication_Password', 'LDAP_Encryption', 'LDAP_CA_Cert',
+    'LDAP_Reject_Unauthorized', 'LDAP_Timeout', 'LDAP_Connect_Timeout', 'LDAP_BaseDN',
+    'LDAP_User_Search_Filter', 'LDAP_User_Search_Scope', 'LDAP_AD_User_Search_Field', 'LDAP_User_Search_Field',
+    'LDAP_Search_Page_Size', 'LDAP_Search_Size_Limit', 'LDAP_Group_Filter_Enable', 'LDAP_Group_Filter_ObjectClass',
+    'LDAP_Group_Filter_Group_Id_Attribute', 'LDAP_Group_Filter_Group_Member_Attribute',
+    'LDAP_Group_Filter_Group_Member_Format', 'LDAP_Group_Filter_Group_Name', 'LDAP_Unique_Identifier_Field',
+    'LDAP_Default_Domain', 'LDAP_AD_Username_Field', 'LDAP_Username_Field', 'LDAP_AD_Email_Field',
+    'LDAP_Email_Field', 'LDAP_AD_Name_Field', 'LDAP_Name_Field', 'LDAP_Sync_User_Active_State',
+    'LDAP_Sync_User_Data_Roles', 'LDAP_Sync_User_Data_Roles_BaseDN',
+    'LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy', 'LDAP_Sync_User_Data_Roles_Filter',
+    'LDAP_Sync_User_Data_RolesMap', 'LDAP_Sync_User_Data_Channels', 'LDAP_Sync_User_Data_Channels_BaseDN',
+    'LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy', 'LDAP_Sync_User_Data_Channels_Filter',
+    'LDAP_Sync_User_Data_ChannelsMap', 'LDAP_Enable_LDAP_Groups_To_RC_Teams', 'LDAP_Groups_To_Rocket_Chat_Teams',
+    'LDAP_Teams_BaseDN', 'LDAP_Teams_Name_Field', 'LDAP_Query_To_Get_User_Teams',
+))
 
 
 class DirectoryError(Exception):
@@ -138,9 +95,10 @@ class DirectorySettings:
         self.values = dict(values or {})
 
     def get(self, setting_id):
+        """The value, or the server's default when the id is absent (a candidate configuration)."""
         value = self.values.get(setting_id)
         if value is None:
-            return DEFAULTS.get(setting_id)
+            return SETTINGS[setting_id].default
         return value
 
     def text(self, setting_id):
@@ -151,7 +109,7 @@ class DirectorySettings:
         try:
             return int(self.get(setting_id))
         except (TypeError, ValueError):
-            return int(DEFAULTS[setting_id])
+            return int(SETTINGS[setting_id].default)
 
     @property
     def is_ad(self):
@@ -160,7 +118,7 @@ class DirectorySettings:
     def conditional(self, setting_id):
         """The value of a setting the server reads from its LDAP_AD_* twin when the server type is ad."""
         if self.is_ad:
-            return self.text(_AD_VARIANTS[setting_id])
+            return self.text(AD_TWINS[setting_id])
         return self.text(setting_id)
 
     @property
@@ -170,21 +128,6 @@ class DirectorySettings:
     @property
     def scope(self):
         return self.text('LDAP_User_Search_Scope') or 'sub'
-
-    def json_map(self, setting_id):
-        """A JSON map setting as a dict of group name -> list of strings; raises ValueError."""
-        raw = self.get(setting_id)
-        if isinstance(raw, dict):
-            data = raw
-        else:
-            data = json.loads(raw or '{}')
-        if not isinstance(data, dict):
-            raise ValueError('%s must be a JSON object, got %s' % (setting_id, type(data).__name__))
-        result = {}
-        for key, value in data.items():
-            values = value if isinstance(value, list) else [value]
-            result[key] = [text_type(v) for v in values if isinstance(v, (text_type, binary_type)) or v is not None]
-        return result
 
 
 def split_list(value):
@@ -876,6 +819,11 @@ def find_groups(conn, base_dn, filter_template, groups, page_size=0):
             if _normalize_dn_like(value) in expected:
                 found.add(expected[_normalize_dn_like(value)])
     return [group for group in groups if group in found]
+
+
+def group_exists(conn, base_dn, filter_template, group_name):
+    """Whether the membership filter's group part matches anything for ``group_name`` (any member)."""
+    return bool(find_groups(conn, base_dn, filter_template, [group_name]))
 
 
 def missing_groups(settings, base_dn, filter_template, groups):
