@@ -21,13 +21,9 @@ def module_names():
     )
 
 
-def main():
-    names = module_names()
-    if not names:
-        print("skipped: no modules in plugins/modules")
-        return 0
+def render(fqcns):
+    """Run ansible-doc once for fqcns; return (docs by name, problems not tied to one module)."""
     ansible_doc = os.path.join(os.path.dirname(sys.executable), "ansible-doc")
-    fqcns = ["%s.%s" % (COLLECTION, name) for name in names]
     result = subprocess.run([ansible_doc, "--json", "-t", "module"] + fqcns,
                             capture_output=True, text=True, check=False)
     problems = []
@@ -40,17 +36,38 @@ def main():
     except ValueError:
         docs = {}
         problems.append("ansible-doc did not print JSON")
-    for fqcn in fqcns:
-        entry = docs.get(fqcn)
-        if not entry or not entry.get("doc"):
-            problems.append("%s: no documentation rendered" % fqcn)
-            continue
-        if not entry["doc"].get("options"):
-            problems.append("%s: no options documented" % fqcn)
-        if not (entry.get("examples") or "").strip():
-            problems.append("%s: no examples" % fqcn)
-        if not entry.get("return"):
-            problems.append("%s: no return values documented" % fqcn)
+    return docs, problems
+
+
+def check(fqcn, entry):
+    if not entry or not entry.get("doc"):
+        return ["%s: no documentation rendered" % fqcn]
+    problems = []
+    if not entry["doc"].get("options"):
+        problems.append("%s: no options documented" % fqcn)
+    if not (entry.get("examples") or "").strip():
+        problems.append("%s: no examples" % fqcn)
+    if not entry.get("return"):
+        problems.append("%s: no return values documented" % fqcn)
+    return problems
+
+
+def main():
+    names = module_names()
+    if not names:
+        print("skipped: no modules in plugins/modules")
+        return 0
+    fqcns = ["%s.%s" % (COLLECTION, name) for name in names]
+    docs, problems = render(fqcns)
+    if problems:
+        # One broken module makes ansible-doc drop them all: render each alone to name the culprits.
+        problems = []
+        for fqcn in fqcns:
+            docs, own_problems = render([fqcn])
+            problems += [fqcn + ": " + problem for problem in own_problems] or check(fqcn, docs.get(fqcn))
+    else:
+        for fqcn in fqcns:
+            problems += check(fqcn, docs.get(fqcn))
     for problem in problems:
         print("error: " + problem, file=sys.stderr)
     if problems:
