@@ -1,0 +1,253 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the chatops.rocketchat collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading and writing the LDAP settings with a constant number of requests.
+
+``SettingsApi.read()`` costs two requests (the settings list and the metadata method),
+``write()`` one (bulk ``POST /api/v1/settings`` on 8.6+, ``saveSettings`` before) plus one
+read-back, whatever the number of settings. ``apply_settings()`` is the whole declarative run
+that modules owning settings share: validate everything, plan, diff, write (or not, in check
+mode), verify.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
+    LDAP_ENTERPRISE, OWNER, SETTINGS, may_be_masked, is_secret,
+)
+from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
+    UNREADABLE, coerce, diff, masked, plan, same,
+)
+
+BULK_WRITE_SINCE = (8, 6, 0)
+LDAP_PREFIX = 'LDAP_'
+ENV_VALUE_SOURCE = 'processEnvValue'
+
+
+class Snapshot(object):
+    """The LDAP settings as one read saw them.
+
+    ``values``: ``{id: value}`` of the settings the server lists (``UNREADABLE`` for a masked
+    secret); ``meta``: ``{id: {'blocked', 'hidden', 'value_source', 'enterprise', 'modules'}}``;
+    ``licensed_modules``: the active licence modules; ``version``: ``(major, minor, patch)``.
+    """
+
+    def __init__(self, values, meta, licensed_modules, version, metadata_available=True):
+        self.values = values
+        self.meta = meta
+        self.licensed_modules = licensed_modules
+        self.version = version
+        self.metadata_available = metadata_available
+
+    def present(self, setting_id):
+        return setting_id in self.values
+
+    def value(self, setting_id, default=None):
+        return self.values.get(setting_id, default)
+
+    def blocked(self, setting_id):
+        return bool(self.meta.get(setting_id, {}).get('blocked'))
+
+    def env_owned(self, setting_id):
+        return self.meta.get(setting_id, {}).get('value_source') == ENV_VALUE_SOURCE
+
+    def enterprise(self, setting_id):
+        """Whether the server (or, when it does not say, the catalog) marks the setting enterprise."""
+        meta = self.meta.get(setting_id, {})
+        if meta.get('enterprise') is not None:
+            return bool(meta['enterprise'])
+        setting = SETTINGS.get(setting_id)
+        return bool(setting and setting.enterprise)
+
+    def unlicensed(self, setting_id):
+        """True for an enterprise setting whose licence module is not active."""
+        if not self.enterprise(setting_id):
+            return False
+        modules = self.meta.get(setting_id, {}).get('modules') or \
+            (SETTINGS[setting_id].modules if setting_id in SETTINGS else None) or (LDAP_ENTERPRISE,)
+        return not all(module in self.licensed_modules for module in modules)
+
+    def blocked_ids(self):
+        return sorted(i for i in self.values if self.blocked(i))
+
+    def env_owned_ids(self):
+        return sorted(i for i in self.values if self.env_owned(i))
+
+    @property
+    def version_string(self):
+        return '.'.join(str(part) for part in self.version)
+
+
+class SettingsApi(object):
+    """LDAP settings over a ``RocketChatClient``."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def read(self):
+        """A ``Snapshot`` of every ``LDAP_*`` setting (2 requests, plus version and licence once per client)."""
+        version = self.client.server_version
+        licensed = self.client.licensed_modules()
+        items = self._list_settings()
+        values, meta = {}, {}
+        for item in items:
+            setting_id = item['_id']
+            values[setting_id] = _read_value(setting_id, item)
+            meta[setting_id] = dict(enterprise=item.get('enterprise'), modules=item.get('modules'))
+        metadata_available = True
+        try:
+            documents = self.client.method_call('private-settings/get', [], read_only=True)
+        except RocketChatError as exc:
+            if exc.error_type != 'endpoint-not-available':
+                raise
+            documents, metadata_available = [], False
+        for doc in documents if isinstance(documents, list) else []:
+            setting_id = doc.get('_id', '')
+            if not setting_id.startswith(LDAP_PREFIX) or doc.get('type') == 'group':
+                continue
+            entry = meta.setdefault(setting_id, {})
+            entry.update(blocked=bool(doc.get('blocked')), hidden=bool(doc.get('hidden')),
+                         value_source=doc.get('valueSource'))
+            for key in ('enterprise', 'modules'):
+                if entry.get(key) is None and doc.get(key) is not None:
+                    entry[key] = doc[key]
+        snapshot = Snapshot(values, meta, licensed, version, metadata_available)
+        _check_privileges(snapshot)
+        return snapshot
+
+    def _list_settings(self):
+        """Every ``LDAP_*`` item of ``GET /api/v1/settings`` (count=0 = all in one page; paged if the server caps it)."""
+        reply = self.client.get('settings', {'count': 0})
+        items = list(reply.get('settings') or [])
+        total = reply.get('total') or len(items)
+        while len(items) < total and reply.get('settings'):
+            reply = self.client.get('settings', {'count': 100, 'offset': len(items)})
+            items.extend(reply.get('settings') or [])
+        return [i for i in items if i.get('_id', '').startswith(LDAP_PREFIX) and 'value' in i]
+
+    def write(self, changes):
+        """Write ``{id: native value}`` in one request, read back once, and return the new ``Snapshot``.
+
+        Raises ``ModuleFailure`` naming every id whose read-back value is not the one sent (the
+        bulk endpoint silently skips blocked and unknown ids).
+        """
+        if not changes:
+            raise ValueError('write() needs at least one change')
+        for setting_id, value in changes.items():
+            if is_secret(setting_id):
+                self.client.add_secret(value)
+        items = [{'_id': setting_id, 'value': value} for setting_id, value in sorted(changes.items())]
+        if self.client.server_version >= BULK_WRITE_SINCE:
+            self.client.post('settings', {'settings': items})
+        else:
+            self.client.method_call('saveSettings', [items])
+        after = self.read_values()
+        not_taken = sorted(setting_id for setting_id, value in changes.items()
+                           if setting_id not in after or
+                           (after[setting_id] is not UNREADABLE and not same(setting_id, value, after[setting_id])))
+        if not_taken:
+            raise ModuleFailure(
+                'The server accepted the write but did not store %s (blocked, hidden, unknown to this version, or '
+                'unlicensed); other settings of the same request may have been written.' % ', '.join(not_taken),
+                not_stored=not_taken, changed=True)
+        return after
+
+    def read_values(self):
+        """``{id: value}`` of the listed ``LDAP_*`` settings (1 request; no metadata)."""
+        return dict((item['_id'], _read_value(item['_id'], item)) for item in self._list_settings())
+
+
+def _read_value(setting_id, item):
+    # A server that masks secrets answers "" with hasValue: the value is unknown, not empty.
+    if may_be_masked(setting_id) and item.get('hasValue') and item.get('value') in ('', None):
+        return UNREADABLE
+    return item.get('value')
+
+
+def _check_privileges(snapshot):
+    if snapshot.values and 'LDAP_Host' not in snapshot.values and 'LDAP_Enable' in snapshot.values:
+        raise ModuleFailure('The API user only sees public settings: it needs the view-privileged-setting '
+                            'permission (an admin account).')
+
+
+def apply_settings(client, desired, owner, check_mode=False, want_diff=False, options=None, reset_ids=(),
+                   secret_update='always', warn=None, snapshot=None):
+    """Bring the settings ``owner`` (a module name) owns to ``desired`` ``{id: value}``.
+
+    ``options`` maps ids to the option names errors should show. ``reset_ids`` are ids that go
+    back to their default when not in ``desired``. ``secret_update`` decides for secrets the
+    server will not disclose: ``always`` writes them, ``on_create`` only when they have no value.
+    Every input is validated before anything is written; in check mode nothing is written.
+    Returns the module result: ``changed``, ``changed_ids``, ``previous`` (masked), ``diff``
+    (when ``want_diff``), and the snapshot as ``_snapshot`` (pop it before returning it).
+    """
+    options = options or {}
+    warn = warn or (lambda text: None)
+    api = SettingsApi(client)
+    snapshot = snapshot or api.read()
+    problems = []
+    wanted = {}
+    for setting_id, value in desired.items():
+        option = options.get(setting_id, setting_id)
+        problem = _manageability_problem(snapshot, setting_id, owner, option)
+        if problem:
+            problems.append(problem)
+            continue
+        try:
+            wanted[setting_id] = coerce(setting_id, value, option)
+        except ModuleFailure as exc:
+            problems.append(exc.msg)
+            continue
+        if snapshot.blocked(setting_id) and not same(setting_id, wanted[setting_id], snapshot.value(setting_id)):
+            problems.append('%s: %s is blocked on the server (SETTINGS_BLOCKED); the server would silently ignore '
+                            'the write' % (option, setting_id))
+    if problems:
+        raise ModuleFailure('Invalid input, nothing was written:\n- ' + '\n- '.join(problems), problems=problems)
+
+    for setting_id in reset_ids:
+        if setting_id in wanted or not snapshot.present(setting_id) or snapshot.unlicensed(setting_id):
+            continue
+        default = SETTINGS[setting_id].default
+        if snapshot.blocked(setting_id):
+            if not same(setting_id, default, snapshot.value(setting_id)):
+                warn('%s is blocked on the server and was left as it is (reset_unspecified).' % setting_id)
+            continue
+        wanted[setting_id] = default
+
+    current = dict((setting_id, snapshot.value(setting_id)) for setting_id in wanted)
+    for setting_id, value in current.items():
+        if value is UNREADABLE and secret_update == 'on_create':
+            current[setting_id] = wanted[setting_id]  # it has a value: leave it alone
+    changes = plan(wanted, current)
+    for setting_id in sorted(changes):
+        if snapshot.env_owned(setting_id):
+            warn('%s is set by an environment variable (OVERWRITE_SETTING_%s): the value written now is replaced '
+                 'by the environment value at the next restart.' % (setting_id, setting_id))
+
+    result = dict(changed=bool(changes), changed_ids=sorted(changes),
+                  previous=masked(dict((i, current[i]) for i in changes)))
+    if want_diff:
+        result['diff'] = diff(current, changes)
+    if changes and not check_mode:
+        api.write(changes)
+    result['_snapshot'] = snapshot
+    return result
+
+
+def _manageability_problem(snapshot, setting_id, owner, option):
+    """Why ``owner`` cannot manage ``setting_id`` on this server, or None."""
+    if setting_id not in SETTINGS:
+        return '%s: unknown LDAP setting id %s' % (option, setting_id)
+    if OWNER[setting_id] != owner:
+        return '%s: %s belongs to the %s module; set it there' % (option, setting_id, OWNER[setting_id])
+    if snapshot.unlicensed(setting_id) or (not snapshot.present(setting_id) and snapshot.enterprise(setting_id)):
+        return '%s: %s is an Enterprise setting and this workspace has no ldap-enterprise licence' % (
+            option, setting_id)
+    if not snapshot.present(setting_id):
+        return '%s: this server (Rocket.Chat %s) does not have the setting %s (unknown to this version, or hidden ' \
+               'with SETTINGS_HIDDEN)' % (option, snapshot.version_string, setting_id)
+    return None
