@@ -18,9 +18,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import re
 import socket
 import ssl
+import time
 import unicodedata
 
 try:
@@ -256,17 +258,18 @@ def escape_value(value):
     return escape_filter_chars(text_type(value))
 
 
-def substitute(template, username=None, userdn=None, group_name=None, escape_username=False):
+def substitute(template, username=None, userdn=None, group_name=None, group_filter=False):
     """Replace the ``#{...}`` placeholders as the server does.
 
-    ``#{userdn}`` has its backslashes written as ``\\5c`` (the server's only escaping of a DN);
-    ``#{username}`` is escaped only in the group filter (``escape_username``).
+    In the role, channel and team filters ``#{username}`` is the Rocket.Chat username as is and
+    ``#{userdn}`` has its backslashes written as ``\\5c``; in the login/sync group filter
+    (``group_filter``) the username is escaped for a filter and the DN is used as is.
     """
     result = template or ''
     if username is not None:
-        result = result.replace('#{username}', escape_value(username) if escape_username else username)
+        result = result.replace('#{username}', escape_value(username) if group_filter else username)
     if userdn is not None:
-        result = result.replace('#{userdn}', userdn.replace('\\', '\\5c'))
+        result = result.replace('#{userdn}', userdn if group_filter else userdn.replace('\\', '\\5c'))
     if group_name is not None:
         result = result.replace('#{groupName}', group_name)
     return result
@@ -359,7 +362,8 @@ class Endpoint:
         self.ca_pem = settings.text('LDAP_CA_Cert')
         self.verify = bool(settings.get('LDAP_Reject_Unauthorized'))
         self.connect_timeout = max(settings.number('LDAP_Connect_Timeout'), 1) / 1000.0
-        self.timeout = max(settings.number('LDAP_Timeout'), 1) / 1000.0
+        # ldap3 packs the receive timeout into a socket option as whole seconds.
+        self.timeout = max(int(math.ceil(settings.number('LDAP_Timeout') / 1000.0)), 1)
 
     @property
     def url(self):
@@ -574,6 +578,14 @@ class Entry:
         values = [value for value in self.texts(name) if value != '']
         return values[0] if values else None
 
+    def first_present(self, names):
+        """All values of the first attribute in ``names`` the entry has (how group names are read)."""
+        for name in names:
+            values = self.texts(name)
+            if values:
+                return values
+        return []
+
 
 def _decode(value):
     if isinstance(value, text_type):
@@ -596,10 +608,11 @@ def _template_or_list(entry, spec):
 
 
 def slugify_username(text):
-    """Approximates the server's username slug (UTF8_Names_Slugify, on by default)."""
+    """The server's username slug (UTF8_Names_Slugify, on by default): ``limax`` with "." as the
+    replacement (ASCII, lower case, each run of other characters one dot), then only [0-9a-z-_.]."""
     ascii_text = unicodedata.normalize('NFKD', text).encode('ascii', 'ignore').decode('ascii').lower()
-    ascii_text = re.sub(r'[^0-9a-z_.-]+', '.', ascii_text).strip('.')
-    return re.sub(r'[^0-9a-z-_.]', '', ascii_text)
+    dotted = re.sub(r'[^a-z0-9]+', '.', ascii_text).strip('.')
+    return re.sub(r'[^0-9a-z-_.]', '', dotted)
 
 
 def unique_identifier(entry, settings):
@@ -612,22 +625,38 @@ def unique_identifier(entry, settings):
     return 'dn', entry.dn.encode('utf-8').hex()
 
 
-_DISABLED_CHECKS = (
-    ('pwdAccountLockedTime', lambda values: bool(values)),
-    ('loginDisabled', lambda values: any(v.upper() == 'TRUE' for v in values)),
-    ('orclIsEnabled', lambda values: bool(values) and values[0].upper() != 'ENABLED'),
-    ('lockoutTime', lambda values: any(v not in ('', '0') for v in values)),
-    ('userAccountControl', lambda values: any(v.isdigit() and int(v) & 2 for v in values)),
-)
+def _locked_out(entry, now):
+    lockout = entry.first('lockoutTime')
+    if not lockout or lockout == '0' or not lockout.isdigit():
+        return False
+    duration = entry.first('lockoutDuration')
+    if not duration:
+        return True  # no duration: locked until an administrator unlocks the account
+    # The server compares lockoutTime (read as epoch ms) plus the duration (minutes) with now.
+    return duration.lstrip('-').isdigit() and int(lockout) + int(duration) * 60000 > now * 1000
 
 
-def disabled_reason(entry):
+def disabled_reason(entry, now=None):
     """Why the server treats this entry as disabled (active-state sync, auto-logout), or None."""
-    for attribute, is_disabled in _DISABLED_CHECKS:
-        values = entry.texts(attribute)
-        if values and is_disabled(values):
-            return '%s=%s' % (attribute, values[0])
+    now = time.time() if now is None else now
+    if entry.texts('pwdAccountLockedTime'):
+        return 'locked by the password policy (pwdAccountLockedTime)'
+    if entry.texts('loginDisabled'):
+        return 'disabled (loginDisabled)'
+    enabled = entry.first('orclIsEnabled')
+    if enabled and enabled != 'ENABLED':
+        return 'not allowed to authenticate (orclIsEnabled)'
+    if _locked_out(entry, now):
+        return 'locked out (lockoutTime)'
+    control = entry.first('userAccountControl')
+    if control and control.isdigit() and int(control) & 2:
+        return 'disabled by an administrator (userAccountControl)'
     return None
+
+
+def ldap_username(entry, settings):
+    """The username attribute(s) of an entry before the slug (what a sync puts in the group filter)."""
+    return _template_or_list(entry, settings.conditional('LDAP_Username_Field'))
 
 
 def map_user(entry, settings, login_name=None):
@@ -635,21 +664,22 @@ def map_user(entry, settings, login_name=None):
 
     Returns a dict; ``email`` is None when the server would reject the user.
     """
-    raw_username = _template_or_list(entry, settings.conditional('LDAP_Username_Field'))
-    username = slugify_username(raw_username) if raw_username else (login_name or '')
-    email = None
+    raw_username = ldap_username(entry, settings)
+    username = slugify_username(raw_username or login_name or '')
+    email, email_source = None, None
     for field in split_list(settings.conditional('LDAP_Email_Field')):
-        addresses = [value for value in entry.texts(field) if '@' in value]
-        if addresses:
-            email = addresses[0]
+        if entry.texts(field):
+            # Only the first e-mail attribute the entry has counts, even when no value holds an "@".
+            addresses = [value for value in entry.texts(field) if '@' in value]
+            if addresses:
+                email, email_source = addresses[0], field
             break
-    email_source = 'attribute'
-    if email is None and settings.text('LDAP_Default_Domain'):
-        email, email_source = '%s@%s' % (username, settings.text('LDAP_Default_Domain')), 'default domain'
-    if email is None and entry.first('mail'):
-        email, email_source = entry.first('mail'), 'mail'
-    if email is None:
-        email_source = None
+    if email is None and username and settings.text('LDAP_Default_Domain'):
+        email, email_source = '%s@%s' % (username, settings.text('LDAP_Default_Domain')), 'LDAP_Default_Domain'
+    mail = entry.texts('mail')
+    if email is None and len(mail) == 1 and '@' in mail[0]:
+        email, email_source = mail[0], 'mail'
+
     id_attribute, id_value = unique_identifier(entry, settings)
     return {
         'dn': entry.dn,
@@ -725,9 +755,7 @@ def membership(conn, spec, groups, username, userdn, size_limit=0, page_size=0, 
                               attributes=['ou', 'cn'], size_limit=size_limit)
         found = set()
         for entry in entries:
-            name = entry.first('ou') or entry.first('cn')
-            if name is not None:
-                found.add(name)
+            found.update(entry.first_present(['ou', 'cn']))
         return [group for group in groups if group in found]
     batchable = _batchable_group_item(spec.filter) if batch else None
     if batchable is None or len(groups) == 1:
@@ -754,7 +782,7 @@ def passes_group_filter(conn, settings, username, userdn):
     template = group_filter_template(settings)
     if template is None:
         return None
-    search_filter = substitute(template, username=username, userdn=userdn, escape_username=True)
+    search_filter = substitute(template, username=username, userdn=userdn, group_filter=True)
     entries = conn.search(settings.text('LDAP_BaseDN'), search_filter, scope='sub', attributes=['1.1'])
     return bool(entries)
 
@@ -766,8 +794,7 @@ def team_names(conn, settings, userdn, username):
     fields = split_list(settings.text('LDAP_Teams_Name_Field'))
     names = []
     for entry in conn.search(base, search_filter, scope='sub', attributes=fields or ['ou', 'cn']):
-        for field in fields:
-            names.extend(entry.texts(field))
+        names.extend(entry.first_present(fields or ['ou', 'cn']))
     return names
 
 
