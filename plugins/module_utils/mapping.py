@@ -19,6 +19,16 @@ import json
 import re
 from collections import OrderedDict
 
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import LDAP_ENTERPRISE
+from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+    DEFAULTS as DIRECTORY_SETTING_DEFAULTS, DirectoryError, DirectorySettings, FilterSyntaxError,
+    missing_groups, split_list, validate_filter,
+)
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import coerce
+from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
+
 PLACEHOLDER_RE = re.compile(r"#\{([^}]*)\}")
 GROUP_PLACEHOLDER = "groupName"
 USER_PLACEHOLDERS = ("username", "userdn")
@@ -265,22 +275,10 @@ def check_roles(groups, roles):
     return unknown, notes
 
 
-def _balanced(text):
-    depth = 0
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
-
-
 def check_filter(filter_text, option, group_count=0, strategy="each_group", allow_group=True):
     """Problems with a membership filter, as messages naming ``option``.
 
-    - syntax: must be parenthesised and balanced;
+    - syntax: one RFC 4515 filter (the directory code's parser);
     - placeholders: only #{groupName}, #{username}, #{userdn} (no #{groupName} where
       the server does not replace it: strategy 'once', the teams query);
     - it must mention the user, or every user matches;
@@ -291,9 +289,10 @@ def check_filter(filter_text, option, group_count=0, strategy="each_group", allo
     text = (filter_text or "").strip()
     if not text:
         return ["%s is empty" % option]
-    if not (text.startswith("(") and text.endswith(")") and _balanced(text)):
-        problems.append("%s %r is not a valid LDAP filter (it must be enclosed in balanced parentheses)"
-                        % (option, text))
+    try:
+        validate_filter(text)
+    except FilterSyntaxError as exc:
+        problems.append("%s %r is not a valid LDAP filter: %s" % (option, text, exc))
     names = PLACEHOLDER_RE.findall(text)
     allowed = set(USER_PLACEHOLDERS) | ({GROUP_PLACEHOLDER} if allow_group else set())
     unknown = sorted(set(names) - allowed)
@@ -312,3 +311,337 @@ def check_filter(filter_text, option, group_count=0, strategy="each_group", allo
             problems.append("%s has no #{groupName} while %d groups are mapped: every user matching it "
                             "would get the values of every mapped group" % (option, group_count))
     return problems
+
+
+# --- one module run ------------------------------------------------------------------------------
+
+MAPPING_OPTIONS = dict(
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    exclusive=dict(type="bool", default=False),
+    allow_empty=dict(type="bool", default=False),
+    validate_groups=dict(type="bool", default=False),
+)
+
+STRATEGIES = ["each_group", "once"]
+
+
+class MappingModule:
+    """What one mapping module manages: its map, its plain options and the validations.
+
+    ``settings`` maps an option name to ``(setting id, argument spec)``; ``enabled``,
+    ``base_dn``, ``filter`` and ``strategy`` name the options playing those parts.
+    ``base_dn_fallback`` is the setting the server uses when the base DN is empty (teams
+    only: the roles and channels base DNs have no fallback). ``filter_has_groups`` is false
+    for the teams query, which has no #{groupName}.
+    """
+
+    def __init__(self, owner, kind, settings, enabled, base_dn, filter, strategy=None,
+                 base_dn_fallback=None, filter_has_groups=True):
+        self.owner = owner    # the module name, as in catalog.OWNER
+        self.kind = kind
+        self.settings = OrderedDict(settings)
+        self.enabled = enabled
+        self.base_dn = base_dn
+        self.filter = filter
+        self.strategy = strategy
+        self.base_dn_fallback = base_dn_fallback
+        self.filter_has_groups = filter_has_groups
+
+    def argument_spec(self):
+        spec = dict(MAPPING_OPTIONS)
+        spec["mappings"] = dict(type="list", elements="dict", default=[], options=dict(
+            group=dict(type="str", required=True),
+            **{self.kind.plural: dict(type="list", elements="str")}
+        ))
+        for option, (_setting_id, option_spec) in self.settings.items():
+            spec[option] = dict(option_spec)
+        return spec
+
+    def setting(self, option):
+        return self.settings[option][0]
+
+
+ROLE_MAPPING = MappingModule(
+    "ldap_role_mapping",
+    ROLES,
+    [
+        ("enabled", ("LDAP_Sync_User_Data_Roles", dict(type="bool"))),
+        ("auto_remove", ("LDAP_Sync_User_Data_Roles_AutoRemove", dict(type="bool"))),
+        ("base_dn", ("LDAP_Sync_User_Data_Roles_BaseDN", dict(type="str"))),
+        ("filter", ("LDAP_Sync_User_Data_Roles_Filter", dict(type="str"))),
+        ("validation_strategy", ("LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy",
+                                 dict(type="str", choices=STRATEGIES))),
+    ],
+    enabled="enabled", base_dn="base_dn", filter="filter", strategy="validation_strategy",
+)
+
+CHANNEL_MAPPING = MappingModule(
+    "ldap_channel_mapping",
+    CHANNELS,
+    [
+        ("enabled", ("LDAP_Sync_User_Data_Channels", dict(type="bool"))),
+        ("admin_user", ("LDAP_Sync_User_Data_Channels_Admin", dict(type="str"))),
+        ("auto_remove", ("LDAP_Sync_User_Data_Channels_Enforce_AutoChannels", dict(type="bool"))),
+        ("base_dn", ("LDAP_Sync_User_Data_Channels_BaseDN", dict(type="str"))),
+        ("filter", ("LDAP_Sync_User_Data_Channels_Filter", dict(type="str"))),
+        ("validation_strategy", ("LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy",
+                                 dict(type="str", choices=STRATEGIES))),
+    ],
+    enabled="enabled", base_dn="base_dn", filter="filter", strategy="validation_strategy",
+)
+
+TEAM_MAPPING = MappingModule(
+    "ldap_team_mapping",
+    TEAMS,
+    [
+        ("enabled", ("LDAP_Enable_LDAP_Groups_To_RC_Teams", dict(type="bool"))),
+        ("validate_each_login", ("LDAP_Validate_Teams_For_Each_Login", dict(type="bool"))),
+        ("base_dn", ("LDAP_Teams_BaseDN", dict(type="str"))),
+        ("name_attributes", ("LDAP_Teams_Name_Field", dict(type="list", elements="str"))),
+        ("query", ("LDAP_Query_To_Get_User_Teams", dict(type="str"))),
+    ],
+    enabled="enabled", base_dn="base_dn", filter="query",
+    base_dn_fallback="LDAP_BaseDN", filter_has_groups=False,
+)
+
+
+def _option_value(spec, option, value):
+    """A module option as the setting value the server stores."""
+    if option == "name_attributes":
+        names = [name.strip() for name in value if name and name.strip()]
+        if not names:
+            raise ModuleFailure("name_attributes must name at least one attribute", invalid=[option])
+        return ",".join(names)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _text(value):
+    return "" if value is None else str(value).strip()
+
+
+class _Run:
+    """The state of one mapping module run."""
+
+    def __init__(self, module, client, spec, params):
+        self.module = module
+        self.client = client
+        self.spec = spec
+        self.params = params
+        self.kind = spec.kind
+        self.api = SettingsApi(client)
+        self.warnings = []
+        self.result = {}
+
+    def fail(self, msg, **extra):
+        raise ModuleFailure(msg, **extra)
+
+    # The effective value of a setting after this run: the desired one when given, else the stored one.
+    def effective(self, setting_id):
+        if setting_id in self.desired:
+            return self.desired[setting_id]
+        return self.snapshot.value(setting_id)
+
+    def run(self):
+        params = self.params
+        kind = self.kind
+        try:
+            entries = normalize_entries(params.get("mappings"), kind, params["state"])
+        except MappingError as exc:
+            self.fail(str(exc), invalid=["mappings"])
+        if params["state"] == "absent" and params["exclusive"]:
+            self.fail("exclusive=true only applies to state=present", invalid=["exclusive"])
+
+        if LDAP_ENTERPRISE not in self.client.licensed_modules():
+            self.fail("LDAP group mappings are an Enterprise feature: the workspace has no active %r licence "
+                      "module (licenses.info), so the server neither registers nor applies %s"
+                      % (LDAP_ENTERPRISE, kind.map_setting), licensed=False)
+        self.snapshot = self.api.read()
+        if not self.snapshot.present(kind.map_setting):
+            self.fail("the server does not offer the setting %s (hidden or not registered); nothing can be "
+                      "managed" % kind.map_setting)
+
+        self.desired = OrderedDict()
+        for option, (setting_id, _option_spec) in self.spec.settings.items():
+            if params.get(option) is not None:
+                value = _option_value(self.spec, option, params[option])
+                self.desired[setting_id] = coerce(setting_id, value, option)
+
+        try:
+            stored = parse_stored_map(self.snapshot.value(kind.map_setting), kind)
+        except MappingError as exc:
+            if not params["exclusive"]:
+                self.fail("%s; set exclusive=true to replace it with the listed mappings" % exc)
+            self.warnings.append("%s; it is replaced" % exc)
+            stored = StoredMap(OrderedDict(), ["the stored map is unusable"])
+        try:
+            after = plan_map(stored.groups, entries, params["state"], params["exclusive"], params["allow_empty"])
+        except MappingError as exc:
+            self.fail(str(exc), invalid=["mappings"])
+        map_changed = not maps_equal(stored.groups, after) or bool(stored.problems)
+        self.warnings.extend("the stored map is rewritten: %s" % p for p in stored.problems)
+
+        self.validate_settings(after)
+        self.validate_values(entries if params["state"] == "present" else OrderedDict(), after)
+        if params["validate_groups"] and after:
+            self.validate_groups(after)
+        if not self.effective("LDAP_Enable"):
+            self.warnings.append("LDAP is disabled (LDAP_Enable): the mappings take effect once it is enabled")
+        if after and not self.effective(self.spec.setting(self.spec.enabled)):
+            self.warnings.append("%s sync is off (%s, option enabled): the map is stored but not applied"
+                                 % (kind.noun, self.spec.setting(self.spec.enabled)))
+
+        desired = OrderedDict(self.desired)
+        if map_changed:
+            desired[kind.map_setting] = serialize_map(after, kind)
+        return self.finish(stored.groups, after, desired)
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def validate_settings(self, after):
+        spec = self.spec
+        enabled = bool(self.effective(spec.setting(spec.enabled)))
+        filter_id = spec.setting(spec.filter)
+        base_dn_id = spec.setting(spec.base_dn)
+        problems = []
+        if enabled:
+            base_dn = _text(self.effective(base_dn_id))
+            if not base_dn and spec.base_dn_fallback:
+                base_dn = _text(self.effective(spec.base_dn_fallback))
+                if not base_dn:
+                    problems.append("%s (%s) and its fallback %s are both empty: the server would not know "
+                                    "where to look for groups" % (spec.base_dn, base_dn_id, spec.base_dn_fallback))
+            elif not base_dn:
+                problems.append("%s (%s) is empty; the server has no fallback to the user base DN, so no "
+                                "user would ever be found in a group" % (spec.base_dn, base_dn_id))
+        if enabled or self.params.get(spec.filter) is not None:
+            strategy = self.effective(spec.setting(spec.strategy)) if spec.strategy else None
+            problems.extend(check_filter(self.effective(filter_id), "%s (%s)" % (spec.filter, filter_id),
+                                         group_count=len(after), strategy=strategy or "each_group",
+                                         allow_group=spec.filter_has_groups))
+        if problems:
+            self.fail("; ".join(problems), invalid=sorted({spec.base_dn, spec.filter}))
+
+    def validate_values(self, declared, after):
+        kind = self.kind
+        if kind is ROLES:
+            roles = self.client.get("roles.list").get("roles") or []
+            unknown, notes = check_roles(declared, roles)
+            self.warnings.extend(notes)
+            if unknown:
+                self.fail("unknown roles (the server would silently ignore them): %s. Known roles: %s"
+                          % (", ".join("%s in group %s" % (role, group) for group, role in unknown),
+                             ", ".join(sorted(r.get("name") for r in roles if r.get("name")))),
+                          invalid=["mappings"], unknown_roles=[dict(group=g, role=r) for g, r in unknown])
+            others, _ = check_roles(OrderedDict((g, v) for g, v in after.items() if g not in declared), roles)
+            for group, role in others:
+                self.warnings.append("group %s (not managed by this task) maps to unknown role %r" % (group, role))
+        elif kind is CHANNELS:
+            self.report_channels(after)
+        elif kind is TEAMS:
+            self.report_teams(after)
+
+    def _exists(self, path, params):
+        try:
+            self.client.get(path, params)
+        except RocketChatError as exc:
+            if exc.status == 400:
+                return False
+            raise
+        return True
+
+    def report_channels(self, after):
+        names = _unique(v for values in after.values() for v in values)
+        to_create = [name for name in names if not self._exists("rooms.info", {"roomName": name})]
+        admin = _text(self.effective(self.spec.setting("admin_user")))
+        admin_exists = bool(admin) and self._exists("users.info", {"username": admin})
+        self.result["channels"] = dict(to_create=to_create, admin_user=admin, admin_user_exists=admin_exists)
+        if to_create and not admin_exists:
+            self.warnings.append("channels %s do not exist and the channel admin user %r does not exist either: "
+                                 "a sync skips them instead of creating them" % (", ".join(to_create), admin))
+
+    def report_teams(self, after):
+        names = _unique(v for values in after.values() for v in values)
+        missing = [name for name in names if not self._exists("teams.info", {"teamName": name})]
+        self.result["teams"] = dict(missing=missing)
+        if missing:
+            self.warnings.append("teams %s do not exist: a sync adds nobody to them (the server does not "
+                                 "create teams)" % ", ".join(missing))
+
+    def validate_groups(self, after):
+        """Every mapped group exists in the directory, looked up with the settings this run leaves."""
+        spec = self.spec
+        values = dict((i, self.snapshot.value(i)) for i in DIRECTORY_SETTING_DEFAULTS)
+        values.update((i, self.effective(i)) for i, _ in spec.settings.values())
+        settings = DirectorySettings(values)
+        base_dn = settings.text(spec.setting(spec.base_dn))
+        if not base_dn and spec.base_dn_fallback:
+            base_dn = settings.text(spec.base_dn_fallback)
+        template = settings.text(spec.setting(spec.filter))
+        strategy = settings.text(spec.setting(spec.strategy)) if spec.strategy else None
+        if not spec.filter_has_groups:
+            names = split_list(settings.text("LDAP_Teams_Name_Field")) or ["ou", "cn"]
+            template = "(&%s(|%s))" % (template, "".join("(%s=#{groupName})" % n for n in names))
+        elif strategy == "once":
+            template = "(&%s(|(ou=#{groupName})(cn=#{groupName})))" % template
+        if settings.get("LDAP_Authentication"):
+            self.client.add_secret(settings.text("LDAP_Authentication_Password"))
+        try:
+            missing = missing_groups(settings, base_dn, template, list(after))
+        except DirectoryError as exc:
+            self.fail("validate_groups: the directory could not be searched (%s): %s"
+                      % (exc.stage, self.client.redact(exc.message)))
+        self.result["missing_groups"] = missing
+        if missing:
+            self.fail("groups not found in the directory under %r with %s: %s"
+                      % (base_dn, template, ", ".join(missing)), invalid=["mappings"], missing_groups=missing)
+
+    # -- output -------------------------------------------------------------------------------
+
+    def finish(self, before_map, after_map, desired):
+        kind = self.kind
+        module = self.module
+        options = dict((setting_id, option) for option, (setting_id, _) in self.spec.settings.items())
+        options[kind.map_setting] = "mappings"
+        for warning in self.warnings:
+            module.warn(warning)
+        applied = apply_settings(self.client, desired, self.spec.owner, check_mode=module.check_mode,
+                                 want_diff=module._diff, options=options, warn=module.warn, snapshot=self.snapshot)
+        changed_ids = applied["changed_ids"]
+        diff = diff_maps(before_map, after_map) if kind.map_setting in changed_ids else diff_maps({}, {})
+        lines = describe_diff(diff, kind)
+        for setting_id in changed_ids:
+            if setting_id != kind.map_setting:
+                lines.append("set %s (%s): %s -> %s" % (options[setting_id], setting_id,
+                                                        json.dumps(self.snapshot.value(setting_id)),
+                                                        json.dumps(desired[setting_id])))
+        result = self.result
+        result.update(
+            changed=applied["changed"],
+            mappings=[{"group": g, kind.plural: list(v)} for g, v in after_map.items()],
+            mapping_changes=diff,
+            changes=lines,
+        )
+        if module._diff:
+            before = dict((i, v) for i, v in applied["diff"]["before"].items() if i != kind.map_setting)
+            after = dict((i, v) for i, v in applied["diff"]["after"].items() if i != kind.map_setting)
+            result["diff"] = dict(
+                before=_render_state(before, before_map, kind),
+                after=_render_state(after, after_map, kind),
+                before_header="%s (before)" % self.spec.owner,
+                after_header="%s (after)" % self.spec.owner,
+            )
+        return result
+
+
+def _render_state(settings, groups, kind):
+    """The diff text: one line per changed setting, then the map (a YAML-like view)."""
+    lines = "".join("%s: %s\n" % (i, json.dumps(settings[i])) for i in sorted(settings))
+    lines += "%s:\n" % kind.map_setting
+    return lines + "".join("  " + line + "\n" for line in render_map(groups).splitlines())
+
+
+def reconcile_mapping(module, client, spec):
+    """Run one mapping module (``run`` for ``base.run_module``)."""
+    return _Run(module, client, spec, module.params).run()

@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 USERS_PAGE_SIZE = 100  # the server's upper limit per page (API_Upper_Count_Limit)
-USERS_LIST_PATH = "/api/v1/users.list"
+USERS_LIST_PATH = "users.list"
 
 # Compared fields; timestamps (_updatedAt, lastLogin) and presence are noise.
 DATA_FIELDS = ("username", "name", "emails")

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from plugins.module_utils import mapping
-from plugins.module_utils.mapping import CHANNELS, ROLES, TEAMS, MappingError
+from ansible_collections.chatops.rocketchat.plugins.module_utils import mapping
+from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import CHANNELS, ROLES, TEAMS, MappingError
 
 
 def test_stored_map_ignores_key_order_single_values_and_json_whitespace():
@@ -163,8 +163,8 @@ def test_once_strategy_refuses_group_placeholder():
 
 @pytest.mark.parametrize("flt, fragment", [
     ("", "is empty"),
-    ("cn=#{groupName}", "balanced parentheses"),
-    ("(&(cn=#{groupName})(memberUid=#{username})", "balanced parentheses"),
+    ("cn=#{groupName}", "not a valid LDAP filter"),
+    ("(&(cn=#{groupName})(memberUid=#{username})", "not a valid LDAP filter"),
     ("(&(cn=#{group})(memberUid=#{username}))", "unknown placeholders #{group}"),
     ("(cn=#{groupName})", "every user would match"),
 ])

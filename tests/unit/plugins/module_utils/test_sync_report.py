@@ -1,5 +1,5 @@
 """Unit tests of the sync report (users before/after an LDAP sync)."""
-from plugins.module_utils import sync_report
+from ansible_collections.chatops.rocketchat.plugins.module_utils import sync_report
 
 
 def user(uid, username, roles=("user",), active=True, name=None, email=None, ldap=True, **extra):
@@ -68,7 +68,7 @@ def test_list_users_pages_by_100_and_costs_one_request_per_page():
     client = PagedClient(users)
     assert [u["_id"] for u in sync_report.list_users(client)] == [u["_id"] for u in users]
     assert [c[1]["offset"] for c in client.calls] == [0, 100, 200]
-    assert all(c[0] == "/api/v1/users.list" and c[1]["count"] == 100 for c in client.calls)
+    assert all(c[0] == "users.list" and c[1]["count"] == 100 for c in client.calls)
 
 
 def test_list_users_of_exactly_one_page_costs_one_request():

@@ -1,0 +1,184 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the chatops.rocketchat collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: ldap_channel_mapping
+short_description: Map LDAP groups to Rocket.Chat channels
+version_added: 1.0.0
+description:
+  - Reconciles the map of LDAP groups to channels (C(LDAP_Sync_User_Data_ChannelsMap)) and the
+    settings of channel sync (enable, channel admin, auto-remove, group base DN, membership filter,
+    validation strategy). Members of a mapped group are added to its channels by each LDAP login
+    and sync.
+  - The map is compared by meaning (key order, JSON formatting, a single channel versus a one-item
+    list make no difference); only the difference is written, in one request.
+  - Reports the mapped channels that do not exist yet, which a sync would create as public channels
+    owned by the channel admin user, and whether that user exists (if not, the server skips
+    those channels; the module warns).
+  - Enabling channel sync needs a group base DN (no fallback to the user base DN) and a filter;
+    the filter rules are those of M(chatops.rocketchat.ldap_role_mapping).
+  - Channel sync is an Enterprise feature (C(ldap-enterprise) licence module).
+author:
+  - chatops.rocketchat contributors
+extends_documentation_fragment:
+  - chatops.rocketchat.connection
+  - chatops.rocketchat.connection.WRITES
+options:
+  mappings:
+    description:
+      - Groups and the channels their members join.
+      - With O(state=present), each listed group maps to exactly the listed channels; other groups
+        are kept unless O(exclusive=true). With O(state=absent), listed groups without channels are
+        removed; with channels, only those channels are removed from the group.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      group:
+        description: LDAP group name (C(#{groupName}) in O(filter)).
+        type: str
+        required: true
+      channels:
+        description: Channel names, without C(#). A single channel may be given as a string.
+        type: list
+        elements: str
+  state:
+    description: V(present) adds or updates the listed mappings, V(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  exclusive:
+    description: Remove groups that are not listed (only with O(state=present)).
+    type: bool
+    default: false
+  allow_empty:
+    description: Allow O(exclusive=true) with no O(mappings) to empty a map that has groups.
+    type: bool
+    default: false
+  enabled:
+    description: Sync channels from LDAP groups (C(LDAP_Sync_User_Data_Channels)).
+    type: bool
+  admin_user:
+    description:
+      - Username that owns the channels a sync creates (C(LDAP_Sync_User_Data_Channels_Admin),
+        server default C(rocket.cat)).
+    type: str
+  auto_remove:
+    description:
+      - Remove users from mapped channels whose groups they left
+        (C(LDAP_Sync_User_Data_Channels_Enforce_AutoChannels)).
+    type: bool
+  base_dn:
+    description:
+      - Where the groups are searched (C(LDAP_Sync_User_Data_Channels_BaseDN)); required once
+        channel sync is enabled.
+    type: str
+  filter:
+    description:
+      - Membership filter (C(LDAP_Sync_User_Data_Channels_Filter)) with the placeholders
+        C(#{groupName}), C(#{username}) and C(#{userdn}).
+    type: str
+  validation_strategy:
+    description:
+      - V(each_group) (one search per group) or V(once) (one search per user; group names from C(ou)
+        or C(cn); no C(#{groupName})). Stored in
+        C(LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy).
+    type: str
+    choices: [each_group, once]
+  validate_groups:
+    description:
+      - Check that every mapped group exists in the directory before writing (ldap3 from the
+        controller, with the workspace's LDAP connection settings).
+    type: bool
+    default: false
+requirements:
+  - ldap3 (only for O(validate_groups=true))
+seealso:
+  - module: chatops.rocketchat.ldap_role_mapping
+  - module: chatops.rocketchat.ldap_sync
+'''
+
+EXAMPLES = r'''
+- name: OpenLDAP groupOfNames groups to channels
+  chatops.rocketchat.ldap_channel_mapping:
+    enabled: true
+    admin_user: rocket.cat
+    auto_remove: true
+    base_dn: ou=groups,dc=example,dc=org
+    filter: (&(objectClass=groupOfNames)(cn=#{groupName})(member=#{userdn}))
+    mappings:
+      - group: developers
+        channels: [dev, releases]
+      - group: support
+        channels: helpdesk
+  register: channels
+
+- name: Say which channels the next sync creates
+  ansible.builtin.debug:
+    msg: "{{ channels.channels.to_create }}"
+
+- name: Active Directory, nested groups
+  chatops.rocketchat.ldap_channel_mapping:
+    enabled: true
+    base_dn: OU=Groups,DC=corp,DC=example,DC=com
+    filter: (&(objectCategory=group)(cn=#{groupName})(member:1.2.840.113556.1.4.1941:=#{userdn}))
+    mappings:
+      - group: Engineering
+        channels: [engineering]
+'''
+
+RETURN = r'''
+mappings:
+  description: The map after the run (or as it would be, in check mode).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"group": "developers", "channels": ["dev", "releases"]}]
+mapping_changes:
+  description: Groups added, removed and changed.
+  returned: success
+  type: dict
+changes:
+  description: The changes, one line each.
+  returned: success
+  type: list
+  elements: str
+channels:
+  description: What a sync would do with the mapped channels.
+  returned: success
+  type: dict
+  contains:
+    to_create:
+      description: Mapped channels that do not exist; a sync creates them (when the admin user exists).
+      type: list
+      elements: str
+    admin_user:
+      description: The user that would own them.
+      type: str
+    admin_user_exists:
+      description: Whether that user exists.
+      type: bool
+missing_groups:
+  description: Mapped groups not found in the directory, with O(validate_groups=true).
+  returned: when O(validate_groups=true)
+  type: list
+  elements: str
+'''
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import CHANNEL_MAPPING, reconcile_mapping
+
+
+def main():
+    run_module(CHANNEL_MAPPING.argument_spec(),
+               lambda module, client: reconcile_mapping(module, client, CHANNEL_MAPPING))
+
+
+if __name__ == '__main__':
+    main()

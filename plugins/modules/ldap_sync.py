@@ -1,0 +1,234 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the chatops.rocketchat collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: ldap_sync
+short_description: Run Rocket.Chat's LDAP "Sync Now" and report what it changed
+version_added: 1.0.0
+description:
+  - Checks the preconditions of Sync Now and explains each one that is not met, then calls
+    C(ldap.syncNow) and reports which users the sync created, updated, deactivated and reactivated,
+    and which roles it added and removed per user, with totals.
+  - "Preconditions: LDAP is enabled (C(LDAP_Enable)); the workspace has the C(ldap-enterprise) licence
+    module (C(licenses.info)); Background Sync is on (C(LDAP_Background_Sync)): without it the server
+    answers success and does nothing. Without a licence the server also demands a second factor for
+    every Sync Now, which even a personal access token with 2FA bypass cannot skip."
+  - The server runs the sync before it answers. The report compares the user list (C(users.list),
+    100 users per request) before and after, so its cost grows with the number of pages of users
+    and nothing else. Changes made by others during the sync are included.
+  - In check mode the preconditions are checked and reported, and nothing is sent.
+  - C(changed) is true only when a sync ran and changed a user, or Background Sync was turned on.
+author:
+  - chatops.rocketchat contributors
+extends_documentation_fragment:
+  - chatops.rocketchat.connection
+  - chatops.rocketchat.connection.WRITES
+options:
+  ensure_background_sync:
+    description:
+      - When Background Sync (C(LDAP_Background_Sync)) is off, turn it on before the sync instead of
+        failing. It stays on afterwards, and the server then also syncs on its own schedule
+        (C(LDAP_Background_Sync_Interval), managed by M(chatops.rocketchat.ldap_settings)).
+    type: bool
+    default: false
+  report:
+    description:
+      - List the users before and after the sync to report what it changed. With V(false) only the
+        sync request is sent, and C(changed) is true whenever a sync ran.
+    type: bool
+    default: true
+seealso:
+  - module: chatops.rocketchat.ldap_settings
+  - module: chatops.rocketchat.ldap_role_mapping
+'''
+
+EXAMPLES = r'''
+- name: Sync now and show what happened
+  chatops.rocketchat.ldap_sync:
+    api_url: https://chat.example.org
+    api_user_id: "{{ rocketchat_user_id }}"
+    api_token: "{{ rocketchat_token }}"
+  register: sync
+
+- name: Show the summary
+  ansible.builtin.debug:
+    msg: "{{ sync.summary }}; new roles: {{ sync.report.roles_added }}"
+
+- name: Turn Background Sync on if needed, then sync
+  chatops.rocketchat.ldap_sync:
+    ensure_background_sync: true
+
+- name: Only check that a sync would run
+  chatops.rocketchat.ldap_sync:
+  check_mode: true
+  register: precheck
+'''
+
+RETURN = r'''
+preconditions:
+  description: What Sync Now needs, as found on the server.
+  returned: always
+  type: dict
+  contains:
+    ldap_enabled:
+      description: C(LDAP_Enable).
+      type: bool
+    licensed:
+      description: The C(ldap-enterprise) licence module is active.
+      type: bool
+    background_sync:
+      description: C(LDAP_Background_Sync) before the run.
+      type: bool
+    import_new_users:
+      description: C(LDAP_Background_Sync_Import_New_Users) (new directory users are created).
+      type: bool
+    keep_existing_users_updated:
+      description: C(LDAP_Background_Sync_Keep_Existant_Users_Updated).
+      type: bool
+    two_factor_forced:
+      description: The server demands a second factor for Sync Now (no licence).
+      type: bool
+  sample: {"ldap_enabled": true, "licensed": true, "background_sync": true, "import_new_users": true,
+           "keep_existing_users_updated": true, "two_factor_forced": false}
+background_sync_enabled:
+  description: Background Sync was turned on by this run (or would be, in check mode).
+  returned: always
+  type: bool
+synced:
+  description: A sync ran.
+  returned: always
+  type: bool
+report:
+  description: What the sync changed.
+  returned: when a sync ran with O(report=true)
+  type: dict
+  contains:
+    created:
+      description: New users, with their roles.
+      type: list
+      elements: dict
+    updated:
+      description: Users whose username, name, e-mails, active state, LDAP link or roles changed, with each change.
+      type: list
+      elements: dict
+    deactivated:
+      description: Usernames deactivated by the sync.
+      type: list
+      elements: str
+    reactivated:
+      description: Usernames reactivated by the sync.
+      type: list
+      elements: str
+    removed:
+      description: Usernames that no longer exist.
+      type: list
+      elements: str
+    roles_added:
+      description: Roles added, per username.
+      type: dict
+    roles_removed:
+      description: Roles removed, per username.
+      type: dict
+    totals:
+      description: Counts of each of the above, and of users before and after.
+      type: dict
+  sample:
+    created: [{"username": "alice", "roles": ["user"], "active": true}]
+    updated: [{"username": "bob", "changes": {"roles": {"before": ["user"], "after": ["admin", "user"]}}}]
+    deactivated: []
+    reactivated: []
+    removed: []
+    roles_added: {"bob": ["admin"]}
+    roles_removed: {}
+    totals: {"users_before": 3, "users_after": 4, "created": 1, "updated": 1, "deactivated": 0,
+             "reactivated": 0, "removed": 0, "roles_added": 1, "roles_removed": 0}
+summary:
+  description: The report in one line.
+  returned: when a sync ran with O(report=true)
+  type: str
+  sample: 1 created, 1 updated, 0 deactivated, 0 reactivated; 1 roles added, 0 removed (3 users before, 4 after)
+'''
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import LDAP_ENTERPRISE
+from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
+from ansible_collections.chatops.rocketchat.plugins.module_utils.sync_report import (
+    compare, list_users, snapshot, summarize,
+)
+
+BACKGROUND_SYNC = 'LDAP_Background_Sync'
+
+
+def preconditions(client, settings):
+    licensed = LDAP_ENTERPRISE in client.licensed_modules()
+    return dict(
+        ldap_enabled=bool(settings.value('LDAP_Enable')),
+        licensed=licensed,
+        background_sync=bool(settings.value(BACKGROUND_SYNC)),
+        import_new_users=bool(settings.value('LDAP_Background_Sync_Import_New_Users')),
+        keep_existing_users_updated=bool(settings.value('LDAP_Background_Sync_Keep_Existant_Users_Updated')),
+        two_factor_forced=not licensed,
+    )
+
+
+def unmet(found, ensure_background_sync):
+    """Why Sync Now would fail or do nothing, in the order the server decides."""
+    if not found['ldap_enabled']:
+        return 'LDAP is disabled (LDAP_Enable is false): the server refuses Sync Now with LDAP_disabled.'
+    if not found['licensed']:
+        return ('Sync Now needs the Enterprise licence module %r, which this workspace does not have '
+                '(licenses.info): without it the LDAP sync does nothing, and the server demands a second factor '
+                'for every call, even from a personal access token with 2FA bypass.' % LDAP_ENTERPRISE)
+    if not found['background_sync'] and not ensure_background_sync:
+        return ('Background Sync (LDAP_Background_Sync) is off: the server would answer Sync Now with success and '
+                'do nothing. Turn it on with chatops.rocketchat.ldap_settings, or set ensure_background_sync: true.')
+    return None
+
+
+def run(module, client):
+    params = module.params
+    settings = SettingsApi(client).read()
+    found = preconditions(client, settings)
+    problem = unmet(found, params['ensure_background_sync'])
+    if problem:
+        raise ModuleFailure(problem, preconditions=found)
+    if not (found['import_new_users'] or found['keep_existing_users_updated']):
+        module.warn('Neither LDAP_Background_Sync_Import_New_Users nor LDAP_Background_Sync_Keep_Existant_Users_Updated '
+                    'is on: the sync neither imports nor updates users.')
+
+    enable = not found['background_sync']
+    if enable:
+        # LDAP_Background_Sync belongs to ldap_settings; the issue lets this module turn it on, with the
+        # same checks (blocked, environment-owned) as any write of that setting.
+        apply_settings(client, {BACKGROUND_SYNC: True}, 'ldap_settings', check_mode=module.check_mode,
+                       options={BACKGROUND_SYNC: 'ensure_background_sync'}, warn=module.warn, snapshot=settings)
+    result = dict(changed=enable, preconditions=found, background_sync_enabled=enable, synced=False)
+    if module.check_mode:
+        return result
+
+    before = snapshot(list_users(client)) if params['report'] else None
+    client.post('ldap.syncNow')
+    result['synced'] = True
+    if before is None:
+        result['changed'] = True
+        return result
+    report = compare(before, snapshot(list_users(client)))
+    result.update(changed=enable or report.pop('changed'), report=report, summary=summarize(report))
+    return result
+
+
+def main():
+    run_module(dict(
+        ensure_background_sync=dict(type='bool', default=False),
+        report=dict(type='bool', default=True),
+    ), run)
+
+
+if __name__ == '__main__':
+    main()

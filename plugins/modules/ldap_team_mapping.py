@@ -1,0 +1,161 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the chatops.rocketchat collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: ldap_team_mapping
+short_description: Map LDAP groups to Rocket.Chat teams
+version_added: 1.0.0
+description:
+  - Reconciles the map of LDAP groups to teams (C(LDAP_Groups_To_Rocket_Chat_Teams)) and the team
+    sync settings (enable, validate on each login, base DN, name attributes, query).
+  - The map is compared by meaning; it is always written with lists as values, the only form the
+    server accepts (a stored map with a plain string value is rewritten).
+  - Users are added to the teams of the groups the query finds for them, and removed from mapped
+    teams they no longer match; this happens for new users, or at every login with
+    O(validate_each_login=true). The server never creates teams; the module warns about mapped
+    teams that do not exist.
+  - The team base DN falls back to the user base DN (C(LDAP_BaseDN)) when empty; enabling team
+    sync needs one of them and a query that mentions C(#{userdn}) or C(#{username}).
+  - Team sync is an Enterprise feature (C(ldap-enterprise) licence module).
+author:
+  - chatops.rocketchat contributors
+extends_documentation_fragment:
+  - chatops.rocketchat.connection
+  - chatops.rocketchat.connection.WRITES
+options:
+  mappings:
+    description:
+      - Groups and the teams their members join. With O(state=present), each listed group maps to
+        exactly the listed teams; with O(state=absent), listed groups (or only the listed teams of
+        them) are removed.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      group:
+        description: LDAP group name, as read from O(name_attributes) of the entries O(query) finds.
+        type: str
+        required: true
+      teams:
+        description: Team names. A single team may be given as a string.
+        type: list
+        elements: str
+  state:
+    description: V(present) adds or updates the listed mappings, V(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  exclusive:
+    description: Remove groups that are not listed (only with O(state=present)).
+    type: bool
+    default: false
+  allow_empty:
+    description: Allow O(exclusive=true) with no O(mappings) to empty a map that has groups.
+    type: bool
+    default: false
+  enabled:
+    description: Sync teams from LDAP groups (C(LDAP_Enable_LDAP_Groups_To_RC_Teams)).
+    type: bool
+  validate_each_login:
+    description: Check team membership at every login, not only for new users (C(LDAP_Validate_Teams_For_Each_Login)).
+    type: bool
+  base_dn:
+    description: Where the team groups are searched (C(LDAP_Teams_BaseDN)); empty means the user base DN.
+    type: str
+  name_attributes:
+    description: Attributes holding a group's name (C(LDAP_Teams_Name_Field), server default C(ou), C(cn)).
+    type: list
+    elements: str
+  query:
+    description:
+      - Query that finds a user's groups (C(LDAP_Query_To_Get_User_Teams), server default
+        C((&(ou=*)(uniqueMember=#{userdn})))). Placeholders C(#{userdn}) and C(#{username}).
+    type: str
+  validate_groups:
+    description:
+      - Check that every mapped group exists in the directory before writing, with ldap3 from the
+        controller and the workspace's LDAP connection settings.
+      - A group exists when an entry matches O(query) (with any member) and one of its
+        O(name_attributes) holds the group name.
+    type: bool
+    default: false
+requirements:
+  - ldap3 (only for O(validate_groups=true))
+seealso:
+  - module: chatops.rocketchat.ldap_role_mapping
+'''
+
+EXAMPLES = r'''
+- name: OpenLDAP groupOfUniqueNames to teams
+  chatops.rocketchat.ldap_team_mapping:
+    enabled: true
+    validate_each_login: true
+    base_dn: ou=teams,dc=example,dc=org
+    name_attributes: [cn]
+    query: (&(objectClass=groupOfUniqueNames)(uniqueMember=#{userdn}))
+    mappings:
+      - group: platform
+        teams: [Platform]
+      - group: sre
+        teams: [Platform, On-call]
+
+- name: Active Directory, nested groups
+  chatops.rocketchat.ldap_team_mapping:
+    enabled: true
+    base_dn: OU=Teams,DC=corp,DC=example,DC=com
+    name_attributes: [cn]
+    query: (&(objectCategory=group)(member:1.2.840.113556.1.4.1941:=#{userdn}))
+    mappings:
+      - group: Team-Platform
+        teams: Platform
+'''
+
+RETURN = r'''
+mappings:
+  description: The map after the run (or as it would be, in check mode).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"group": "sre", "teams": ["Platform", "On-call"]}]
+mapping_changes:
+  description: Groups added, removed and changed.
+  returned: success
+  type: dict
+changes:
+  description: The changes, one line each.
+  returned: success
+  type: list
+  elements: str
+teams:
+  description: Mapped teams that do not exist (a sync adds nobody to them).
+  returned: success
+  type: dict
+  contains:
+    missing:
+      description: Team names not found.
+      type: list
+      elements: str
+missing_groups:
+  description: Mapped groups not found in the directory, with O(validate_groups=true).
+  returned: when O(validate_groups=true)
+  type: list
+  elements: str
+'''
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import TEAM_MAPPING, reconcile_mapping
+
+
+def main():
+    run_module(TEAM_MAPPING.argument_spec(),
+               lambda module, client: reconcile_mapping(module, client, TEAM_MAPPING))
+
+
+if __name__ == '__main__':
+    main()
