@@ -176,3 +176,15 @@ def test_bad_filters(flt, fragment):
 def test_teams_query_refuses_group_placeholder():
     problems = mapping.check_filter("(&(cn=#{groupName})(uniqueMember=#{userdn}))", "query", allow_group=False)
     assert problems and "unknown placeholders #{groupName}" in problems[0]
+
+
+@pytest.mark.parametrize("spec", [mapping.ROLE_MAPPING, mapping.CHANNEL_MAPPING, mapping.TEAM_MAPPING],
+                         ids=lambda spec: spec.owner)
+def test_each_mapping_module_manages_exactly_the_settings_the_catalog_gives_it(spec):
+    from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import ids_owned_by
+    managed = [setting_id for setting_id, _ in spec.settings.values()] + [spec.kind.map_setting]
+    assert sorted(managed) == sorted(ids_owned_by(spec.owner))
+    argument_spec = spec.argument_spec()
+    assert spec.kind.plural in argument_spec["mappings"]["options"]
+    for option in (spec.enabled, spec.base_dn, spec.filter):
+        assert option in argument_spec
