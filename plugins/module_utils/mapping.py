@@ -553,7 +553,7 @@ class _Run:
 
     def report_channels(self, after):
         names = _unique(v for values in after.values() for v in values)
-        to_create = [name for name in names if not self._exists("rooms.info", {"roomName": name})]
+        to_create = [name for name in names if not self._exists("channels.info", {"roomName": name})]
         admin = _text(self.effective(self.spec.setting("admin_user")))
         admin_exists = bool(admin) and self._exists("users.info", {"username": admin})
         self.result["channels"] = dict(to_create=to_create, admin_user=admin, admin_user_exists=admin_exists)
