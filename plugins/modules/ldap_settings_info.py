@@ -1,0 +1,172 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the chatops.rocketchat collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: ldap_settings_info
+short_description: Read the LDAP configuration of a Rocket.Chat workspace
+version_added: 0.1.0
+description:
+  - Returns the workspace's LDAP settings as raw setting ids and in the option format of
+    M(chatops.rocketchat.ldap_settings), ready to paste into a vars file (an export to Git).
+  - Also returns the server version, the edition and licence, and which settings are blocked on the
+    server or set by environment variables.
+  - Secrets (the bind password) are left out unless O(include_secrets=true).
+author:
+  - chatops.rocketchat contributors
+extends_documentation_fragment:
+  - chatops.rocketchat.connection
+  - chatops.rocketchat.connection.READ_ONLY
+options:
+  include_secrets:
+    description:
+      - Also return secret values (the bind password), in clear.
+      - The task must then have C(no_log) set to V(true), so the values stay out of logs and output
+        while a registered variable still holds them; the module fails otherwise.
+    type: bool
+    default: false
+  only_non_default:
+    description:
+      - Leave settings that hold their default value out of RV(ldap_settings), for a short export.
+    type: bool
+    default: false
+seealso:
+  - module: chatops.rocketchat.ldap_settings
+'''
+
+EXAMPLES = r'''
+- name: Read the LDAP configuration
+  chatops.rocketchat.ldap_settings_info:
+    api_url: https://chat.example.org
+    api_user_id: "{{ rocketchat_user_id }}"
+    api_token: "{{ rocketchat_token }}"
+  register: ldap_info
+
+- name: Export it as input for ldap_settings (without secrets)
+  ansible.builtin.copy:
+    content: "{{ {'ldap': ldap_info.ldap_settings} | to_nice_yaml }}"
+    dest: "group_vars/{{ inventory_hostname }}/ldap.yml"
+    mode: "0644"
+  delegate_to: localhost
+
+- name: Fail when an environment variable owns a setting
+  ansible.builtin.assert:
+    that: ldap_info.env_owned | length == 0
+    fail_msg: "Set by OVERWRITE_SETTING_*: {{ ldap_info.env_owned | join(', ') }}"
+'''
+
+RETURN = r'''
+server_version:
+  description: Version of the Rocket.Chat server.
+  returned: always
+  type: str
+  sample: 8.8.1
+edition:
+  description: V(enterprise) when the workspace has a valid licence, else V(community).
+  returned: always
+  type: str
+  sample: enterprise
+licence:
+  description: The licence as far as the LDAP integration is concerned.
+  returned: always
+  type: dict
+  contains:
+    valid:
+      description: Whether the workspace has a valid licence.
+      type: bool
+      returned: always
+    active_modules:
+      description: Licence modules that are active.
+      type: list
+      elements: str
+      returned: always
+    ldap_enterprise:
+      description: Whether the C(ldap-enterprise) module (background sync, mappings, ...) is active.
+      type: bool
+      returned: always
+settings:
+  description:
+    - All LDAP settings the server lists, by id. Secrets show as C(********) unless O(include_secrets=true);
+      a secret the server does not disclose shows as C((not readable)).
+    - Enterprise settings read as their fallback value while the licence is missing.
+  returned: always
+  type: dict
+  sample: {LDAP_Enable: true, LDAP_Host: ldap.example.org, LDAP_Authentication_Password: "********"}
+ldap_settings:
+  description: The settings M(chatops.rocketchat.ldap_settings) owns, in its option format.
+  returned: always
+  type: dict
+  sample: {enabled: true, server_type: other, connection: {host: ldap.example.org, port: 389, encryption: tls}}
+blocked:
+  description: Setting ids blocked on the server (C(SETTINGS_BLOCKED)); writes to them are ignored.
+  returned: always
+  type: list
+  elements: str
+env_owned:
+  description: Setting ids set by environment variables (C(OVERWRITE_SETTING_<id>)); a restart reverts changes to them.
+  returned: always
+  type: list
+  elements: str
+unavailable:
+  description:
+    - Setting ids of the catalog the server does not list (not in this version, not registered without the
+      Enterprise licence, or hidden with C(SETTINGS_HIDDEN)).
+  returned: always
+  type: list
+  elements: str
+metadata_available:
+  description: Whether the server answered the metadata read (blocked and environment-owned settings are known).
+  returned: always
+  type: bool
+'''
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
+    LDAP_ENTERPRISE, SETTING_IDS, SETTINGS, ids_owned_by,
+)
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
+    UNREADABLE, mask, options_from_settings, same,
+)
+from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi
+
+
+def run(module, client):
+    include_secrets = module.params['include_secrets']
+    if include_secrets and not module.no_log:
+        raise ModuleFailure('include_secrets returns the bind password in clear: set "no_log: true" on the task.')
+    snapshot = SettingsApi(client).read()
+    licence = client.licence_info()
+    values = snapshot.values
+    shown = dict((setting_id, value if include_secrets and value is not UNREADABLE else mask(setting_id, value))
+                 for setting_id, value in values.items())
+    owned = dict((setting_id, values[setting_id]) for setting_id in ids_owned_by('ldap_settings')
+                 if setting_id in values and not (module.params['only_non_default'] and
+                                                  same(setting_id, SETTINGS[setting_id].default, values[setting_id])))
+    return dict(
+        changed=False,
+        server_version=client.server_version_string,
+        edition='enterprise' if licence.get('hasValidLicense') else 'community',
+        licence=dict(valid=bool(licence.get('hasValidLicense')),
+                     active_modules=sorted(snapshot.licensed_modules),
+                     ldap_enterprise=LDAP_ENTERPRISE in snapshot.licensed_modules),
+        settings=shown,
+        ldap_settings=options_from_settings(owned, include_secrets=include_secrets),
+        blocked=snapshot.blocked_ids(),
+        env_owned=snapshot.env_owned_ids(),
+        unavailable=[setting_id for setting_id in SETTING_IDS if setting_id not in values],
+        metadata_available=snapshot.metadata_available,
+    )
+
+
+def main():
+    run_module(dict(include_secrets=dict(type='bool', default=False),
+                    only_non_default=dict(type='bool', default=False)), run)
+
+
+if __name__ == '__main__':
+    main()
