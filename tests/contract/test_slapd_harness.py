@@ -156,6 +156,16 @@ def test_ldap3_rejects_the_mismatch_host(openldap, mode):
         connect(openldap, mode=mode, host=openldap["mismatch_host"])
 
 
+def test_ldap3_accepts_the_mismatch_host_when_told_the_certificate_name(openldap):
+    # The control for the test above: same address and CA, only the expected name differs.
+    trusted = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=openldap["ca_cert_path"],
+                        valid_names=["localhost"])
+    server = ldap3.Server(openldap["mismatch_host"], port=openldap["tls_port"], use_ssl=True, tls=trusted)
+    conn = ldap3.Connection(server, openldap["ldap_bind_dn"], openldap["ldap_bind_password"],
+                            raise_exceptions=True)
+    assert conn.bind()
+
+
 # -- access control ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("flavour_fixture", ["openldap", "ad"])
@@ -405,3 +415,11 @@ def test_cli_prints_info_and_stops_cleanly_on_sigterm(tmp_path):
             proc.wait()
     assert process_gone(info["pid"])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_start_raises_and_cleans_up(tmp_path, monkeypatch):
+    monkeypatch.setattr(Slapd, "_ldif", lambda self: "dn: dc=elsewhere\nobjectClass: nothing\n")
+    d = Slapd("openldap", workdir=tmp_path)
+    with pytest.raises(RuntimeError, match="slapadd failed"):
+        d.start()
+    assert d.process is None and list(tmp_path.iterdir()) == []
