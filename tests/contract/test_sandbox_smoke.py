@@ -1,0 +1,114 @@
+"""Quick checks that the sandbox process, its fixtures and its test-only routes work end to end.
+The contract itself is covered by the other test_contract_*.py files."""
+
+import hashlib
+import json
+import time
+
+import pytest
+import requests
+
+from tests.sandbox.rocketchat.twofactor import totp_code
+
+
+def api(sandbox, method, path, headers=None, **kwargs):
+    return requests.request(method, sandbox.url + path, headers=headers, timeout=30, **kwargs)
+
+
+def test_env_has_what_a_client_needs(sandbox):
+    for key in ("rocketchat_url", "admin_username", "admin_password", "admin_user_id", "admin_token",
+                "user_username", "user_password", "ldap_uri", "ldaps_uri", "ldap_base_dn", "ldap_bind_dn",
+                "ldap_bind_password", "ca_cert_path"):
+        assert sandbox.env.get(key), key
+
+
+def test_login_me_logout_round_trip(sandbox_clean):
+    sb = sandbox_clean
+    reply = api(sb, "POST", "/api/v1/login", json={"user": sb.env["user_username"],
+                                                   "password": sb.env["user_password"]})
+    assert reply.status_code == 200
+    assert reply.headers["Cache-Control"] == "no-store" and reply.headers["Pragma"] == "no-cache"
+    data = reply.json()["data"]
+    headers = {"X-User-Id": data["userId"], "X-Auth-Token": data["authToken"]}
+    me = api(sb, "GET", "/api/v1/me", headers).json()
+    assert me["username"] == sb.env["user_username"] and "services" not in me
+    assert api(sb, "POST", "/api/v1/logout", headers).status_code == 200
+    assert api(sb, "GET", "/api/v1/me", headers).status_code == 401
+
+
+def test_request_log_marks_writes_and_reset_restores_defaults(sandbox_clean):
+    sb = sandbox_clean
+    sb.clear_requests()
+    assert api(sb, "POST", "/api/v1/settings/LDAP_Host", sb.admin_headers, json={"value": "ldap.test"}).json() \
+        == {"success": True}
+    api(sb, "POST", "/api/v1/settings/LDAP_Host", sb.admin_headers, json={"value": "ldap.test"})
+    log = sb.requests()
+    assert [(e["method"], e["path"], e["status"], e["wrote"]) for e in log] == [
+        ("POST", "/api/v1/settings/LDAP_Host", 200, True), ("POST", "/api/v1/settings/LDAP_Host", 200, False)]
+    sb.reset()
+    assert sb.requests() == []
+    assert api(sb, "GET", "/api/v1/settings/LDAP_Host", sb.admin_headers).json()["value"] == ""
+    # the admin PAT survives the reset
+    assert api(sb, "GET", "/api/v1/me", sb.admin_headers).status_code == 200
+
+
+def test_faults_status_drop_ratelimit_delay(sandbox_clean):
+    sb = sandbox_clean
+    sb.fault("/api/v1/me", "status", status=503, times=1)
+    assert api(sb, "GET", "/api/v1/me", sb.admin_headers).status_code == 503
+    assert api(sb, "GET", "/api/v1/me", sb.admin_headers).status_code == 200
+    sb.fault("/api/v1/me", "drop", times=1)
+    with pytest.raises(requests.ConnectionError):
+        api(sb, "GET", "/api/v1/me", sb.admin_headers)
+    sb.fault("/api/v1/me", "ratelimit", seconds=2, times=1)
+    limited = api(sb, "GET", "/api/v1/me", sb.admin_headers)
+    assert limited.status_code == 429 and int(limited.headers["X-RateLimit-Reset"]) > time.time() * 1000
+    sb.fault("/api/v1/me", "delay", seconds=0.3, times=1)
+    started = time.monotonic()
+    assert api(sb, "GET", "/api/v1/me", sb.admin_headers).status_code == 200
+    assert time.monotonic() - started >= 0.3
+
+
+def test_rate_limiter_counts_plain_callers_not_admins(sandbox_clean):
+    sb = sandbox_clean
+    sb.config(rate_limiter=True)
+    statuses = [api(sb, "POST", "/api/v1/login", json={"user": "nobody", "password": "x"}).status_code
+                for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    admin = [api(sb, "GET", "/api/v1/me", sb.admin_headers) for _ in range(12)]
+    assert all(r.status_code == 200 and "X-RateLimit-Limit" not in r.headers for r in admin)
+
+
+def test_totp_two_factor_on_a_setting_write(sandbox_clean):
+    sb = sandbox_clean
+    sb.config(two_factor="totp")
+    login = api(sb, "POST", "/api/v1/login", json={"user": "admin", "password": sb.env["admin_password"]})
+    assert login.status_code == 401 and login.json()["error"] == "totp-required"
+    code = totp_code(sb.env["admin_totp_secret"])
+    login = api(sb, "POST", "/api/v1/login", json={"user": "admin", "password": sb.env["admin_password"],
+                                                    "code": code})
+    data = login.json()["data"]
+    headers = {"X-User-Id": data["userId"], "X-Auth-Token": data["authToken"]}
+    denied = api(sb, "POST", "/api/v1/settings/LDAP_Host", headers, json={"value": "x"})
+    assert denied.status_code == 400 and denied.json()["errorType"] == "totp-required"
+    ok = api(sb, "POST", "/api/v1/settings/LDAP_Host", dict(headers, **{"x-2fa-code": code, "x-2fa-method": "totp"}),
+             json={"value": "x"})
+    assert ok.json() == {"success": True}
+    # the bypass PAT needs no code
+    assert api(sb, "POST", "/api/v1/settings/LDAP_Host", sb.admin_headers, json={"value": "y"}).status_code == 200
+
+
+def test_password_fallback_on_method_call_save_settings(sandbox_clean):
+    sb = sandbox_clean
+    sb.config(two_factor="password", version="8.5.0")
+    login = api(sb, "POST", "/api/v1/login", json={"user": "admin", "password": sb.env["admin_password"]}).json()
+    headers = {"X-User-Id": login["data"]["userId"], "X-Auth-Token": login["data"]["authToken"]}
+    frame = {"msg": "method", "id": "7", "method": "saveSettings", "params": [[{"_id": "LDAP_Port", "value": 636}]]}
+    reply = api(sb, "POST", "/api/v1/method.call/saveSettings", headers, json={"message": json.dumps(frame)})
+    assert reply.status_code == 400
+    assert json.loads(reply.json()["message"])["error"]["error"] == "totp-required"
+    digest = hashlib.sha256(sb.env["admin_password"].encode()).hexdigest()
+    frame["params"].append({"twoFactorCode": digest, "twoFactorMethod": "password"})
+    reply = api(sb, "POST", "/api/v1/method.call/saveSettings", headers, json={"message": json.dumps(frame)})
+    assert json.loads(reply.json()["message"]) == {"msg": "result", "id": "7", "result": True}
+    assert sb.state()["settings"] and api(sb, "GET", "/api/v1/settings/LDAP_Port", sb.admin_headers).json()["value"] == 636

@@ -1,0 +1,43 @@
+"""pytest fixtures for the test world (docs/dev/layout.md). In a conftest.py:
+
+    from tests.sandbox.fixtures import *  # noqa: F401,F403
+"""
+
+import pytest
+
+from tests.sandbox.ldap import Slapd
+from tests.sandbox.rocketchat.launcher import SandboxClient, SandboxProcess, environment
+
+__all__ = ["slapd", "slapd_ad", "sandbox", "sandbox_clean"]
+
+
+@pytest.fixture(scope="session")
+def slapd():
+    """A real slapd with the openldap sample directory, for the whole session."""
+    with Slapd(flavour="openldap") as directory:
+        yield directory
+
+
+@pytest.fixture(scope="session")
+def slapd_ad():
+    """A real slapd with the Active-Directory-like sample directory."""
+    with Slapd(flavour="ad") as directory:
+        yield directory
+
+
+@pytest.fixture(scope="session")
+def sandbox(slapd, tmp_path_factory):
+    """A sandbox process (8.8.1, licensed, 2FA off as under TEST_MODE, rate limiter off)."""
+    process = SandboxProcess(tmp_path_factory.mktemp("rocketchat"))
+    process.start()
+    try:
+        yield SandboxClient(environment(process.info, slapd.info))
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def sandbox_clean(sandbox):
+    """The session sandbox, reset to its start-up state before the test."""
+    sandbox.reset()
+    return sandbox

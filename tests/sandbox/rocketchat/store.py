@@ -1,0 +1,636 @@
+"""The sandbox's data: settings, users, roles, channels, teams, the server log (thread-safe, one lock).
+
+The LDAP engine uses only the public calls documented in docs/dev/layout.md ("the store API");
+the HTTP server uses those and the ones below them.
+"""
+
+import base64
+import collections
+import copy
+import datetime
+import hashlib
+import hmac
+import secrets
+import threading
+
+from . import settings_store
+from .settings_store import LDAP_MODULE
+
+# Fixed, documented credentials of the built-in users (written to .sandbox/env.json).
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "admin-Pa55!"
+USER_USERNAME = "user"
+USER_PASSWORD = "user-Pa55!"
+ADMIN_PAT_NAME = "sandbox-bypass"
+
+ENTERPRISE_MODULES = [
+    "auditing", "canned-responses", "ldap-enterprise", "livechat-enterprise", "voip-enterprise",
+    "omnichannel-mobile-enterprise", "engagement-dashboard", "push-privacy", "scalability",
+    "teams-mention", "saml-enterprise", "oauth-enterprise", "device-management", "federation",
+    "videoconference-enterprise", "message-read-receipt", "outlook-calendar", "hide-watermark",
+    "custom-roles", "accessibility-certification", "unlimited-presence", "contact-id-verification",
+    "teams-voip", "outbound-messaging", "abac", "fips",
+]
+
+BUILTIN_ROLES = [
+    ("admin", "Admin", True), ("user", "", True), ("bot", "", True), ("guest", "", True),
+    ("anonymous", "", True), ("app", "", True), ("moderator", "Moderator", True),
+    ("owner", "Owner", True), ("leader", "Leader", True), ("livechat-agent", "Livechat Agent", True),
+    ("livechat-manager", "Livechat Manager", True), ("livechat-monitor", "Livechat Monitor", True),
+    ("livechat-visitor", "", True), ("user-view-only", "", True),
+]
+ROOM_SCOPED_ROLES = {"moderator", "owner", "leader"}
+
+# Permissions the contract names, with their default roles (§6, §2.4, §9, §7).
+PERMISSIONS = {
+    "test-admin-options": {"admin"},
+    "sync-auth-services-users": {"admin"},
+    "view-privileged-setting": {"admin"},
+    "edit-privileged-setting": {"admin"},
+    "manage-selected-settings": {"admin"},
+    "view-logs": {"admin"},
+    "view-statistics": {"admin"},
+    "manage-scheduled-jobs": {"admin"},
+    "api-bypass-rate-limit": {"admin", "bot", "app"},
+    "create-personal-access-tokens": {"admin", "user"},
+    "view-d-room": {"admin", "owner", "moderator", "user", "bot"},
+    "view-full-other-user-info": {"admin"},
+    "view-other-user-channels": {"admin"},
+}
+
+BUILTIN_TEAMS = ["engineering", "support"]
+
+DEFAULT_OPTIONS = {
+    "version": "8.8.1",
+    "license": LDAP_MODULE,
+    "two_factor": "off",
+    "rate_limiter": False,
+    "blocked": [],
+    "hidden": [],
+    "overwrite": {},
+    # None: enterprise settings are registered iff the licence has ever been active in this process
+    # (a fresh unlicensed workspace lacks them, contract §5.3); True/False forces it.
+    "ee_settings_registered": None,
+    "custom_roles": [],
+}
+
+_ID_CHARS = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
+_USER_FIELDS = {"username", "name", "email", "active", "custom_fields", "extension", "ldap", "ldap_id",
+                "ldap_id_attribute", "avatar_sha256", "password"}
+
+
+def random_id(length=17):
+    """A Meteor-style random id."""
+    return "".join(secrets.choice(_ID_CHARS) for _ in range(length))
+
+
+def new_token():
+    """A login token like Meteor's Random.secret()."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token):
+    """The server stores login tokens as base64(sha256(token)) (contract §1.1)."""
+    return base64.b64encode(hashlib.sha256(token.encode("utf-8")).digest()).decode("ascii")
+
+
+def password_digest(password):
+    """What clients send as {"digest": ...} and the password 2FA method expects: sha256 hex."""
+    return hashlib.sha256(password.encode("utf-8")).hexdigest()
+
+
+def _hash_digest(digest):
+    # Stands in for the server's bcrypt(sha256hex(password)); kept under the same key.
+    salt = secrets.token_bytes(16)
+    derived = hashlib.scrypt(digest.lower().encode("ascii"), salt=salt, n=2 ** 10, r=8, p=1)
+    return "scrypt$" + salt.hex() + "$" + derived.hex()
+
+
+def _check_digest(stored, digest):
+    try:
+        _, salt_hex, hash_hex = stored.split("$")
+        derived = hashlib.scrypt(digest.lower().encode("ascii"), salt=bytes.fromhex(salt_hex),
+                                 n=2 ** 10, r=8, p=1)
+    except (ValueError, AttributeError):
+        return False
+    return hmac.compare_digest(derived.hex(), hash_hex)
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def version_band(version):
+    """Behaviour bands of the contract: "7" (7.x), "8.0" (8.0-8.5), "8.6" (8.6+), "9" (9.0+)."""
+    parts = [int(p) for p in str(version).split(".")[:2]] + [0]
+    major, minor = parts[0], parts[1]
+    if major < 8:
+        return "7"
+    if major == 8:
+        return "8.6" if minor >= 6 else "8.0"
+    return "9"
+
+
+class Store:
+    def __init__(self, options=None):
+        self.lock = threading.RLock()
+        self._tls = threading.local()
+        self.startup_options = self._merge_options(DEFAULT_OPTIONS, options or {})
+        self.options = copy.deepcopy(self.startup_options)
+        self.definitions = {d["id"]: d for d in settings_store.load_definitions()}
+        self.log_lines = collections.deque(maxlen=2000)
+        self.emails = []              # 2FA e-mail codes "sent" (the sandbox's outbox)
+        self.ee_ever_registered = False
+        self.admin_id = random_id()
+        self.user_id = random_id()
+        self.admin_pat = new_token()
+        self.admin_totp_secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+        self._build_world()
+
+    # ------------------------------------------------------------------ options / world
+    @staticmethod
+    def _merge_options(base, changes):
+        merged = copy.deepcopy(base)
+        for key, value in changes.items():
+            if key not in DEFAULT_OPTIONS:
+                raise ValueError("unknown option %r" % key)
+            merged[key] = copy.deepcopy(value)
+        if merged["license"] not in (LDAP_MODULE, "none"):
+            raise ValueError("license must be %r or 'none'" % LDAP_MODULE)
+        if merged["two_factor"] not in ("off", "password", "totp", "email"):
+            raise ValueError("two_factor must be off, password, totp or email")
+        version_band(merged["version"])
+        merged["rate_limiter"] = bool(merged["rate_limiter"])
+        for key in ("blocked", "hidden", "custom_roles"):
+            if isinstance(merged[key], str):
+                merged[key] = [v for v in merged[key].split(",") if v]
+        return merged
+
+    @property
+    def band(self):
+        return version_band(self.options["version"])
+
+    @property
+    def major_version(self):
+        return int(str(self.options["version"]).split(".")[0])
+
+    def licensed(self, module=LDAP_MODULE):
+        return self.options["license"] == LDAP_MODULE and module in ENTERPRISE_MODULES
+
+    def active_modules(self):
+        return list(ENTERPRISE_MODULES) if self.options["license"] == LDAP_MODULE else []
+
+    def _build_world(self):
+        self.settings = {}
+        self.ee_ever_registered = False
+        self.register_settings()
+        self.apply_blocked_hidden()
+        self.apply_overwrites()
+        self._build_roles()
+        self._build_users()
+        self._build_rooms()
+        self.apply_two_factor_option()
+
+    def reset(self, keep_config=False):
+        with self.lock:
+            if not keep_config:
+                self.options = copy.deepcopy(self.startup_options)
+            self.emails = []
+            self.log_lines.clear()
+            self._build_world()
+
+    def configure(self, changes):
+        """Change start-up options at run time (POST /_sandbox/config)."""
+        with self.lock:
+            self.options = self._merge_options(self.options, changes)
+            self.register_settings()
+            self.apply_blocked_hidden()
+            if "overwrite" in changes:
+                self.apply_overwrites()
+            if "two_factor" in changes:
+                self.apply_two_factor_option()
+            if "custom_roles" in changes:
+                self._build_custom_roles()
+
+    def register_settings(self):
+        """(Re)register setting documents as the server does at start-up: existing documents keep their
+        value; enterprise LDAP settings only while the licence is active (or were registered before)."""
+        with self.lock:
+            band = self.band
+            forced = self.options["ee_settings_registered"]
+            if self.licensed():
+                self.ee_ever_registered = True
+            register_ee = self.ee_ever_registered if forced is None else bool(forced)
+            for sorter, group_id in enumerate(settings_store.GROUPS):
+                self.settings.setdefault(group_id, settings_store.new_group_document(group_id, sorter))
+            for sorter, definition in enumerate(self.definitions.values()):
+                definition = settings_store.definition_for_version(definition, band)
+                doc = self.settings.get(definition["id"])
+                if definition.get("enterprise") and definition["id"] != "LDAP_Enable" and not register_ee:
+                    if doc is not None and forced is False:
+                        del self.settings[definition["id"]]
+                    continue
+                if doc is None:
+                    self.settings[definition["id"]] = settings_store.new_document(definition, sorter)
+                    if definition["id"] in self.options["overwrite"]:
+                        self._overwrite_one(definition["id"])
+                else:
+                    # metadata follows the running version (LDAP_Enable turns enterprise in 9.0)
+                    fresh = settings_store.new_document(definition, sorter)
+                    for key in ("enterprise", "modules", "invalidValue"):
+                        if key in fresh:
+                            doc[key] = fresh[key]
+                        else:
+                            doc.pop(key, None)
+
+    def apply_blocked_hidden(self):
+        with self.lock:
+            for doc in self.settings.values():
+                doc["blocked"] = doc["_id"] in self.options["blocked"]
+                doc["hidden"] = doc["_id"] in self.options["hidden"]
+
+    def apply_overwrites(self):
+        """What OVERWRITE_SETTING_<id> does at every start (contract §5.7)."""
+        with self.lock:
+            for setting_id in self.options["overwrite"]:
+                self._overwrite_one(setting_id)
+
+    def _overwrite_one(self, setting_id):
+        doc = self.settings.get(setting_id)
+        if doc is None or doc.get("type") == "group":
+            self.log("OVERWRITE_SETTING_%s ignored: no such setting" % setting_id)
+            return
+        raw = self.options["overwrite"][setting_id]
+        try:
+            value = settings_store.convert_env_value(doc["type"], raw)
+        except settings_store.EnvValueError as exc:
+            self.log("OVERWRITE_SETTING_%s ignored: %s" % (setting_id, exc))
+            return
+        if doc.get("value") != value:
+            self._mark_write()
+        doc["value"] = value
+        doc["processEnvValue"] = value
+        doc["valueSource"] = "processEnvValue"
+        doc["_updatedAt"] = now()
+
+    def restart(self):
+        """What a server restart does to stored data."""
+        with self.lock:
+            self.register_settings()
+            self.apply_blocked_hidden()
+            self.apply_overwrites()
+
+    def _build_roles(self):
+        self.roles = {}
+        for role_id, description, protected in BUILTIN_ROLES:
+            self.roles[role_id] = {
+                "_id": role_id, "name": role_id, "description": description, "mandatory2fa": False,
+                "protected": protected, "scope": "Subscriptions" if role_id in ROOM_SCOPED_ROLES else "Users",
+            }
+        self._build_custom_roles()
+
+    def _build_custom_roles(self):
+        existing = {r["name"] for r in self.roles.values()}
+        for name in self.options["custom_roles"]:
+            if name not in existing:
+                role_id = random_id()
+                self.roles[role_id] = {"_id": role_id, "name": name, "description": "", "mandatory2fa": False,
+                                       "protected": False, "scope": "Users"}
+
+    def _build_users(self):
+        self.users_by_id = {}
+        epoch = settings_store.EPOCH
+        admin = self.create_user(username=ADMIN_USERNAME, name="Administrator", email="admin@rocketchat.test",
+                                 roles=("admin", "user"), password=ADMIN_PASSWORD, _user_id=self.admin_id)
+        user = self.create_user(username=USER_USERNAME, name="Plain User", email="user@rocketchat.test",
+                                roles=("user",), password=USER_PASSWORD, _user_id=self.user_id)
+        bot = self.create_user(username="rocket.cat", name="Rocket.Cat", email=None, roles=("bot",),
+                               _user_id="rocket.cat")
+        bot["type"] = "bot"
+        for u in (admin, user, bot):
+            # created long ago: the 2FA "new user" grace period (RememberFor) has passed
+            u["createdAt"] = u["_updatedAt"] = epoch
+        self.add_login_token(admin["_id"], self.admin_pat, pat_name=ADMIN_PAT_NAME, bypass_two_factor=True)
+
+    def _build_rooms(self):
+        self.rooms = {}
+        self.teams = {}
+        general = self._new_room("general", None)
+        general["_id"] = "GENERAL"
+        self.rooms = {"GENERAL": general}
+        for name in BUILTIN_TEAMS:
+            team_id = random_id()
+            room = self._new_room(name, self.users_by_id[self.admin_id])
+            room.update(teamMain=True, teamId=team_id)
+            self.teams[team_id] = {"_id": team_id, "name": name, "type": 0, "roomId": room["_id"],
+                                   "createdAt": settings_store.EPOCH,
+                                   "createdBy": {"_id": self.admin_id, "username": ADMIN_USERNAME},
+                                   "members": [self.admin_id]}
+            room["members"] = [self.admin_id]
+
+    def apply_two_factor_option(self):
+        """--two-factor: off = TEST_MODE (2FA skipped unless forced); password = the password fallback;
+        totp / email = that method enabled for the admin."""
+        with self.lock:
+            admin = self.users_by_id.get(self.admin_id)
+            if admin is None:
+                return
+            mode = self.options["two_factor"]
+            services = admin["services"]
+            services.pop("totp", None)
+            services.pop("email2fa", None)
+            if mode == "totp":
+                services["totp"] = {"enabled": True, "secret": self.admin_totp_secret, "hashedBackup": []}
+            elif mode == "email":
+                services["email2fa"] = {"enabled": True, "changedAt": settings_store.EPOCH}
+
+    @property
+    def test_mode(self):
+        return self.options["two_factor"] == "off"
+
+    # ------------------------------------------------------------------ write tracking
+    def begin_request(self):
+        self._tls.wrote = False
+
+    def request_wrote(self):
+        return getattr(self._tls, "wrote", False)
+
+    def _mark_write(self):
+        self._tls.wrote = True
+
+    # ------------------------------------------------------------------ store API (engine)
+    def setting(self, _id):
+        """The effective value the running server uses: unlicensed enterprise settings read their
+        invalidValue; an unregistered setting reads None (the server's `undefined`)."""
+        with self.lock:
+            doc = self.settings.get(_id)
+            if doc is None:
+                return None
+            if doc.get("enterprise") and not all(self.licensed(m) for m in doc.get("modules") or []):
+                return copy.deepcopy(doc.get("invalidValue"))
+            return copy.deepcopy(doc.get("value"))
+
+    def find_user(self, *, user_id=None, username=None, email=None, ldap_id=None):
+        with self.lock:
+            for user in self.users_by_id.values():
+                if user_id is not None and user["_id"] != user_id:
+                    continue
+                if username is not None and user["username"].lower() != str(username).lower():
+                    continue
+                if email is not None and not any(e["address"].lower() == str(email).lower()
+                                                 for e in user.get("emails") or []):
+                    continue
+                if ldap_id is not None and (user["services"].get("ldap") or {}).get("id") != ldap_id:
+                    continue
+                return user
+            return None
+
+    def users(self):
+        with self.lock:
+            return list(self.users_by_id.values())
+
+    def create_user(self, *, username, name, email, ldap=False, ldap_id=None, ldap_id_attribute=None,
+                    roles=("user",), password=None, custom_fields=None, extension=None, active=True,
+                    _user_id=None):
+        with self.lock:
+            if self.find_user(username=username) is not None:
+                raise ValueError("username already exists: %s" % username)
+            stamp = now()
+            user = {
+                "_id": _user_id or random_id(),
+                "createdAt": stamp,
+                "username": username,
+                "name": name,
+                "emails": [{"address": email, "verified": bool(ldap)}] if email else [],
+                "active": bool(active),
+                "roles": list(roles),
+                "type": "user",
+                "status": "offline",
+                "ldap": bool(ldap),
+                "services": {"resume": {"loginTokens": []}},
+                "customFields": copy.deepcopy(custom_fields) if custom_fields else {},
+                "utcOffset": 0,
+                "settings": {"preferences": {}},
+                "_updatedAt": stamp,
+            }
+            if extension:
+                user["freeSwitchExtension"] = extension
+            if ldap_id is not None:
+                user["services"]["ldap"] = {"id": ldap_id, "idAttribute": ldap_id_attribute}
+            if password is not None:
+                user["services"]["password"] = {"bcrypt": _hash_digest(password_digest(password))}
+            self.users_by_id[user["_id"]] = user
+            self._mark_write()
+            return user
+
+    def update_user(self, user_id, **fields):
+        unknown = set(fields) - _USER_FIELDS
+        if unknown:
+            raise TypeError("unknown user fields: %s" % ", ".join(sorted(unknown)))
+        with self.lock:
+            user = self.users_by_id[user_id]
+            before = copy.deepcopy({k: v for k, v in user.items() if k != "services"}), \
+                copy.deepcopy(user["services"].get("ldap"))
+            if "username" in fields:
+                other = self.find_user(username=fields["username"])
+                if other is not None and other["_id"] != user_id:
+                    raise ValueError("username already exists: %s" % fields["username"])
+                user["username"] = fields["username"]
+            if "name" in fields:
+                user["name"] = fields["name"]
+            if "email" in fields:
+                address = fields["email"]
+                current = user.get("emails") or []
+                if not current or current[0]["address"] != address:
+                    user["emails"] = [{"address": address, "verified": True}] if address else []
+            if "active" in fields:
+                user["active"] = bool(fields["active"])
+            if "custom_fields" in fields:
+                user["customFields"] = copy.deepcopy(fields["custom_fields"]) or {}
+            if "extension" in fields:
+                if fields["extension"]:
+                    user["freeSwitchExtension"] = fields["extension"]
+                else:
+                    user.pop("freeSwitchExtension", None)
+            if "ldap" in fields:
+                user["ldap"] = bool(fields["ldap"])
+            if "ldap_id" in fields or "ldap_id_attribute" in fields:
+                ldap_service = user["services"].setdefault("ldap", {})
+                if "ldap_id" in fields:
+                    ldap_service["id"] = fields["ldap_id"]
+                if "ldap_id_attribute" in fields:
+                    ldap_service["idAttribute"] = fields["ldap_id_attribute"]
+            if "avatar_sha256" in fields:
+                user["avatarETag"] = fields["avatar_sha256"]
+            if "password" in fields:
+                self.set_local_password(user_id, fields["password"])
+            after = {k: v for k, v in user.items() if k != "services"}, user["services"].get("ldap")
+            if after != before:
+                user["_updatedAt"] = now()
+                self._mark_write()
+            return user
+
+    def set_local_password(self, user_id, password):
+        with self.lock:
+            user = self.users_by_id[user_id]
+            current = user["services"].get("password", {}).get("bcrypt")
+            if current and _check_digest(current, password_digest(password)):
+                return
+            user["services"]["password"] = {"bcrypt": _hash_digest(password_digest(password))}
+            self._mark_write()
+
+    def role_ids(self):
+        with self.lock:
+            return {role["_id"]: role["name"] for role in self.roles.values()}
+
+    def add_user_roles(self, user_id, roles):
+        with self.lock:
+            user = self.users_by_id[user_id]
+            for role in roles:
+                if role not in user["roles"]:
+                    user["roles"].append(role)
+                    self._mark_write()
+
+    def remove_user_roles(self, user_id, roles):
+        with self.lock:
+            user = self.users_by_id[user_id]
+            kept = [r for r in user["roles"] if r not in set(roles)]
+            if kept != user["roles"]:
+                user["roles"] = kept
+                self._mark_write()
+
+    def _new_room(self, name, owner):
+        room = {"_id": random_id(), "name": name, "fname": name, "t": "c", "ts": settings_store.EPOCH,
+                "customFields": {}, "members": [], "_updatedAt": settings_store.EPOCH,
+                "default": name == "general"}
+        if owner is not None:
+            room["u"] = {"_id": owner["_id"], "username": owner["username"]}
+        self.rooms[room["_id"]] = room
+        return room
+
+    def find_channel(self, name):
+        with self.lock:
+            for room in self.rooms.values():
+                if room["name"] == name:
+                    return room
+            return None
+
+    def create_channel(self, name, owner_username, custom_fields):
+        with self.lock:
+            owner = self.find_user(username=owner_username)
+            if owner is None:
+                raise ValueError("no such owner: %s" % owner_username)
+            if self.find_channel(name) is not None:
+                raise ValueError("channel already exists: %s" % name)
+            room = self._new_room(name, owner)
+            room["ts"] = room["_updatedAt"] = now()
+            room["customFields"] = copy.deepcopy(custom_fields) or {}
+            room["members"] = [owner["_id"]]
+            self._mark_write()
+            return room
+
+    def add_to_channel(self, room_id, user_id):
+        with self.lock:
+            room = self.rooms[room_id]
+            if user_id not in room["members"]:
+                room["members"].append(user_id)
+                self._mark_write()
+
+    def remove_from_channel(self, room_id, user_id):
+        with self.lock:
+            room = self.rooms[room_id]
+            if user_id in room["members"]:
+                room["members"].remove(user_id)
+                self._mark_write()
+
+    def find_team(self, name):
+        with self.lock:
+            for team in self.teams.values():
+                if team["name"] == name:
+                    return team
+            return None
+
+    def add_to_team(self, team_id, user_id):
+        with self.lock:
+            team = self.teams[team_id]
+            if user_id not in team["members"]:
+                team["members"].append(user_id)
+                self.add_to_channel(team["roomId"], user_id)
+                self._mark_write()
+
+    def remove_from_team(self, team_id, user_id):
+        with self.lock:
+            team = self.teams[team_id]
+            if user_id in team["members"]:
+                team["members"].remove(user_id)
+                self.remove_from_channel(team["roomId"], user_id)
+                self._mark_write()
+
+    def remove_login_tokens(self, user_id):
+        with self.lock:
+            self.users_by_id[user_id]["services"]["resume"]["loginTokens"] = []
+
+    def log(self, line):
+        self.log_lines.append({"ts": now().isoformat(), "line": str(line)})
+
+    # ------------------------------------------------------------------ server-side helpers
+    def add_login_token(self, user_id, token, *, pat_name=None, bypass_two_factor=False):
+        with self.lock:
+            entry = {"hashedToken": hash_token(token), "when": now()}
+            if pat_name is not None:
+                entry.update(type="personalAccessToken", name=pat_name, createdAt=entry["when"],
+                             lastTokenPart=token[-6:], bypassTwoFactor=bool(bypass_two_factor))
+            self.users_by_id[user_id]["services"]["resume"]["loginTokens"].append(entry)
+            return entry
+
+    def find_login(self, user_id, token):
+        """(user, token entry) for X-User-Id + X-Auth-Token, or (None, None)."""
+        with self.lock:
+            user = self.users_by_id.get(user_id or "")
+            if user is None or not token:
+                return None, None
+            hashed = hash_token(token)
+            for entry in user["services"]["resume"]["loginTokens"]:
+                if hmac.compare_digest(entry["hashedToken"], hashed):
+                    return user, entry
+            return None, None
+
+    def find_login_by_token(self, token):
+        with self.lock:
+            hashed = hash_token(token)
+            for user in self.users_by_id.values():
+                for entry in user["services"]["resume"]["loginTokens"]:
+                    if hmac.compare_digest(entry["hashedToken"], hashed):
+                        return user, entry
+            return None, None
+
+    def remove_login_token(self, user_id, hashed_token):
+        with self.lock:
+            tokens = self.users_by_id[user_id]["services"]["resume"]["loginTokens"]
+            tokens[:] = [t for t in tokens if t["hashedToken"] != hashed_token]
+
+    @staticmethod
+    def password_matches(user, digest):
+        stored = (user["services"].get("password") or {}).get("bcrypt")
+        return bool(stored) and isinstance(digest, str) and _check_digest(stored, digest)
+
+    @staticmethod
+    def has_password(user):
+        return bool((user["services"].get("password") or {}).get("bcrypt"))
+
+    def has_permission(self, user, permission):
+        if user is None:
+            return False
+        return bool(set(user.get("roles") or []) & PERMISSIONS.get(permission, set()))
+
+    def write_setting(self, setting_id, value, *, skip_hidden):
+        """Match _id, not blocked (and not hidden for the single POST); False when nothing matched."""
+        with self.lock:
+            doc = self.settings.get(setting_id)
+            if doc is None or doc.get("type") == "group" or doc.get("blocked") or (skip_hidden and doc.get("hidden")):
+                return False
+            if doc.get("value") != value or type(doc.get("value")) is not type(value):
+                doc["value"] = copy.deepcopy(value)
+                doc["_updatedAt"] = now()
+                self._mark_write()
+            return True
