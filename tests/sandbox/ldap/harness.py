@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 from . import large
 from .certs import write_certificates
@@ -41,12 +42,12 @@ class Flavour:
     base_dn: str
     users_dn: str
     groups_dn: str
-    teams_dn: str | None
+    teams_dn: Optional[str]
     service_dn: str
     login_attribute: str      # what a user logs in with: uid, or sAMAccountName for AD
     sample_user: str          # a plain, active user with mail, for login tests
     sample_user_dn: str
-    ldif_file: str | None     # in data/; None = generated (large)
+    ldif_file: Optional[str]  # in data/; None = generated (large)
     extra_schemas: tuple = ()  # files in data/
     member_of_overlay: bool = True
     password_policy: bool = False
