@@ -130,7 +130,7 @@ test-sanity: $(VENV)/.stamp collection-install
 
 test-lint: $(VENV)/.stamp collection-tree
 	@echo "==> ansible-lint --profile production"
-	$(ANSIBLE_ENV) ansible-lint --offline --profile production
+	$(ANSIBLE_ENV) ansible-lint --offline --profile production --nocolor
 
 test-docs: venv collection-tree
 	@echo "==> ansible-doc of every module (newest and oldest ansible-core)"
