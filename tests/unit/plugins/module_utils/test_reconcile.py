@@ -1,0 +1,184 @@
+"""Pure reconcile functions: coercion, validation, comparison, plan, diff and masking (table tests)."""
+import base64
+import json
+
+import pytest
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
+    MASK, MASK_CHANGED, UNKNOWN, UNREADABLE, coerce, cron_problem, diff, dn_problem, filter_problem, mask, masked,
+    options_from_settings, pem_problem, plan, same, settings_from_options,
+)
+
+SECRET = 'bind-s3cret-value'
+PEM = '-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n' % base64.b64encode(
+    b'\x30\x82\x01\x0a' + bytes(range(48))).decode()
+
+
+@pytest.mark.parametrize('setting_id, given, expected', [
+    ('LDAP_Enable', True, True),
+    ('LDAP_Enable', 'yes', True),
+    ('LDAP_Enable', 'false', False),
+    ('LDAP_Port', 636, 636),
+    ('LDAP_Port', '1389', 1389),
+    ('LDAP_Port', 389.0, 389),
+    ('LDAP_Encryption', 'tls', 'tls'),
+    ('LDAP_Server_Type', '', ''),
+    ('LDAP_Host', 'ldap.example.org', 'ldap.example.org'),
+    ('LDAP_Group_Filter_Group_Name', 42, '42'),
+    ('LDAP_Background_Sync_Interval', 'every_6_hours', 'every_6_hours'),
+    ('LDAP_Background_Sync_Interval', '30 2 * * *', '30 2 * * *'),
+    ('LDAP_Sync_AutoLogout_Interval', '*/5 * * * *', '*/5 * * * *'),
+    ('LDAP_User_Search_Scope', 'one', 'one'),
+    ('LDAP_CustomFieldMap', {'mail': 'email2'}, json.dumps({'mail': 'email2'}, indent=2)),
+    ('LDAP_CustomFieldMap', '{"mail":"email2"}', '{"mail":"email2"}'),
+    ('LDAP_CustomFieldMap', '', ''),
+    ('LDAP_BaseDN', 'ou=people,dc=example,dc=org', 'ou=people,dc=example,dc=org'),
+    ('LDAP_BaseDN', '', ''),
+    ('LDAP_User_Search_Filter', 'objectClass=person', 'objectClass=person'),
+    ('LDAP_CA_Cert', PEM, PEM),
+])
+def test_coerce_accepts(setting_id, given, expected):
+    result = coerce(setting_id, given, 'opt')
+    assert result == expected and type(result) is type(expected)
+
+
+@pytest.mark.parametrize('setting_id, given, fragment', [
+    ('LDAP_Enable', 'maybe', 'accepted: true, false'),
+    ('LDAP_Enable', 1, 'expected a boolean'),
+    ('LDAP_Port', 'ldap', 'expected an integer'),
+    ('LDAP_Port', True, 'expected an integer'),
+    ('LDAP_Port', 1.5, 'expected an integer'),
+    ('LDAP_Encryption', 'starttls', 'accepted: "plain", "tls", "ssl"'),
+    ('LDAP_Server_Type', 'openldap', '"" (empty)'),
+    ('LDAP_Host', ['a'], 'expected a string'),
+    ('LDAP_Background_Sync_Interval', 'Every 24 hours', '"every_1_hour"'),
+    ('LDAP_Background_Sync_Interval', '0 25 * * *', 'out of range'),
+    ('LDAP_Sync_AutoLogout_Interval', 'Every 5 minutes', '5-field cron'),
+    ('LDAP_User_Search_Scope', 'subtree', 'accepted: "base", "one", "sub"'),
+    ('LDAP_CustomFieldMap', '{"a":', 'not valid JSON'),
+    ('LDAP_CustomFieldMap', '["a"]', 'expected a JSON object'),
+    ('LDAP_CustomFieldMap', 5, 'expected a mapping or JSON text'),
+    ('LDAP_BaseDN', 'people.example.org', 'has no "="'),
+    ('LDAP_User_Search_Filter', '(&(objectClass=person)', 'missing ")"'),
+    ('LDAP_CA_Cert', 'not a certificate', 'BEGIN CERTIFICATE'),
+])
+def test_coerce_refuses_naming_the_option(setting_id, given, fragment):
+    with pytest.raises(ModuleFailure) as err:
+        coerce(setting_id, given, 'section.option')
+    assert err.value.msg.startswith('section.option: ')
+    assert fragment in err.value.msg
+
+
+def test_refusing_a_secret_never_shows_it():
+    with pytest.raises(ModuleFailure) as err:
+        coerce('LDAP_Authentication_Password', [SECRET], 'authentication.bind_password')
+    assert SECRET not in err.value.msg
+
+
+@pytest.mark.parametrize('dn, ok', [
+    ('cn=admin,dc=example,dc=org', True),
+    ('CN=Svc Rocket,OU=Service Accounts,DC=corp,DC=example,DC=com', True),
+    ('cn=a\\,b,dc=x', True),
+    ('cn=a+uid=b,dc=x', True),
+    ('2.5.4.3=x,dc=y', True),
+    ('cn=x,,dc=y', False),
+    ('cn', False),
+    ('c n=x', False),
+    ('cn=a\\', False),
+    ('cn=a\\zz', False),
+])
+def test_dn_syntax(dn, ok):
+    assert (dn_problem(dn) is None) is ok
+
+
+@pytest.mark.parametrize('text, ok', [
+    ('(objectClass=*)', True),
+    ('(&(objectClass=person)(|(uid=a*)(mail=*@example.org)))', True),
+    ('(!(userAccountControl:1.2.840.113556.1.4.803:=2))', True),
+    ('(&(cn=#{groupName})(memberUid=#{username}))', True),
+    ('(member=#{userdn})', True),
+    ('(cn=a\\2a)', True),
+    ('(cn>=5)', True),
+    ('(objectClass=person', False),
+    ('(&)', False),
+    ('(cn=)', False),
+    ('(cn=a\\zz)', False),
+    ('(cn=a)(cn=b)', False),
+    ('(=x)', False),
+    ('(cn~=a*b)', False),
+])
+def test_filter_syntax(text, ok):
+    assert (filter_problem(text) is None) is ok
+
+
+@pytest.mark.parametrize('expression, ok', [
+    ('0 0 * * *', True), ('*/5 * * * *', True), ('0 1-5/2 1,15 * 0-6', True),
+    ('0 0 * *', False), ('60 * * * *', False), ('* * * * 7', False), ('0 5-1 * * *', False),
+    ('*/0 * * * *', False), ('0 0 * JAN *', False), ('0 0 0 * * *', False),
+])
+def test_cron_expressions(expression, ok):
+    assert (cron_problem(expression) is None) is ok
+
+
+def test_pem_checks():
+    assert pem_problem(PEM) is None
+    assert pem_problem(PEM + PEM) is None
+    assert 'outside' in pem_problem('junk\n' + PEM)
+    assert 'base64' in pem_problem('-----BEGIN CERTIFICATE-----\n@@@\n-----END CERTIFICATE-----')
+
+
+@pytest.mark.parametrize('setting_id, desired, current, equal', [
+    ('LDAP_Port', 389, 389, True),
+    ('LDAP_Port', 389, '389', False),          # a string stored by a careless write is rewritten as a number
+    ('LDAP_Enable', True, 1, False),
+    ('LDAP_Host', 'a', 'a ', False),
+    ('LDAP_CustomFieldMap', '{"a": "b", "c": "d"}', '{\n\t"c": "d",\n\t"a": "b"\n}', True),
+    ('LDAP_CustomFieldMap', '{"a": "b"}', '{"a": "c"}', False),
+    ('LDAP_CustomFieldMap', '', '{}', False),
+    ('LDAP_CA_Cert', PEM, PEM.strip().replace('\n', '\r\n'), True),
+    ('LDAP_Authentication_Password', 'x', UNREADABLE, False),
+])
+def test_same(setting_id, desired, current, equal):
+    assert same(setting_id, desired, current) is equal
+
+
+def test_plan_keeps_only_differences_and_missing_ids():
+    desired = {'LDAP_Port': 389, 'LDAP_Host': 'new', 'LDAP_Enable': True}
+    current = {'LDAP_Port': 389, 'LDAP_Host': 'old'}
+    assert plan(desired, current) == {'LDAP_Host': 'new', 'LDAP_Enable': True}
+
+
+def test_mask_and_diff_never_show_a_secret():
+    assert mask('LDAP_Authentication_Password', SECRET) == MASK
+    assert mask('LDAP_Authentication_Password', '') == ''
+    assert mask('LDAP_Authentication_Password', UNREADABLE) == UNKNOWN
+    assert mask('LDAP_Host', 'h') == 'h'
+    assert masked({'LDAP_Authentication_Password': SECRET}) == {'LDAP_Authentication_Password': MASK}
+    before = {'LDAP_Authentication_Password': 'old-' + SECRET, 'LDAP_Host': 'a'}
+    after = {'LDAP_Authentication_Password': SECRET, 'LDAP_Host': 'b'}
+    result = diff(before, after)
+    assert result == {'before': {'LDAP_Authentication_Password': MASK, 'LDAP_Host': 'a'},
+                      'after': {'LDAP_Authentication_Password': MASK_CHANGED, 'LDAP_Host': 'b'}}
+    assert SECRET not in json.dumps(result)
+
+
+def test_options_are_routed_to_the_ad_twins_by_server_type():
+    params = {'user_search': {'search_field': 'uid'}, 'data_sync': {'username_field': 'uid', 'email_field': None}}
+    ad, names = settings_from_options(params, 'ad')
+    assert ad == {'LDAP_AD_User_Search_Field': 'uid', 'LDAP_AD_Username_Field': 'uid'}
+    assert names['LDAP_AD_User_Search_Field'] == 'user_search.search_field'
+    other, _names = settings_from_options(dict(params, server_type='other'), 'ad')
+    assert other == {'LDAP_Server_Type': '', 'LDAP_User_Search_Field': 'uid', 'LDAP_Username_Field': 'uid'}
+
+
+def test_export_is_the_inverse_and_leaves_secrets_out():
+    values = {'LDAP_Enable': True, 'LDAP_Server_Type': '', 'LDAP_Host': 'h', 'LDAP_User_Search_Field': 'uid',
+              'LDAP_AD_User_Search_Field': 'sAMAccountName', 'LDAP_Authentication_Password': SECRET,
+              'LDAP_CustomFieldMap': '{"mail": "m"}', 'LDAP_Sync_User_Data_RolesMap': '{}'}
+    export = options_from_settings(values)
+    assert export == {'enabled': True, 'server_type': 'other', 'connection': {'host': 'h'},
+                      'user_search': {'search_field': 'uid'}, 'custom_fields': {'map': {'mail': 'm'}}}
+    assert options_from_settings(values, include_secrets=True)['authentication'] == {'bind_password': SECRET}
+    desired, _names = settings_from_options(export, '')
+    assert all(same(i, coerce(i, v), values[i]) for i, v in desired.items())
