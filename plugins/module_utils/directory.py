@@ -23,6 +23,7 @@ import re
 import socket
 import ssl
 import time
+import traceback
 import unicodedata
 
 try:
@@ -31,14 +32,11 @@ try:
     from ldap3.utils.conv import escape_filter_chars
     HAS_LDAP3 = True
     LDAP3_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - reported by the modules with missing_required_lib
+except ImportError:  # pragma: no cover - reported by the modules with missing_required_lib
     HAS_LDAP3 = False
-    LDAP3_IMPORT_ERROR = exc
+    LDAP3_IMPORT_ERROR = traceback.format_exc()
     LDAPException = Exception
     ldap3 = None
-
-    class _NoTls(object):
-        pass
 
 from ansible.module_utils.six import binary_type, text_type
 

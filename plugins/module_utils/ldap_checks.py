@@ -436,15 +436,17 @@ def _check_user_bind(settings, userdn, password, group_verdict):
 # The whole run
 # --------------------------------------------------------------------------------------------
 
-def run_checks(values, users=(), roles=None):
+def run_checks(values, users=(), roles=None, notes=()):
     """Run every check for the settings ``values`` ({setting id: value}).
 
     ``users``: [{username, password?}]; ``roles``: the server's roles (roles.list items) when known
     (mapped roles are then checked). Returns ``(report, result)``; ``result`` holds ``users`` (the
-    previews) and ``import_count``.
+    previews) and ``import_count``. ``notes``: ``(name, status, detail)`` items the caller found first.
     """
     settings = DirectorySettings(values)
     report = Report()
+    for name, status, detail in notes:
+        report.add(name, status, detail)
     result = {'users': [], 'import_count': None}
     if not settings.get('LDAP_Enable'):
         report.add('enabled', WARN, 'LDAP_Enable is off: Rocket.Chat does not use these settings yet')

@@ -1,0 +1,182 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to chatops.rocketchat
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: ldap_test_search
+short_description: Run Rocket.Chat's LDAP "Test LDAP Search" for users and check the answers
+version_added: 1.0.0
+description:
+  - Asks the Rocket.Chat server to search its LDAP directory for each given username, as a login does
+    (the admin UI's C(Test LDAP Search), C(POST /api/v1/ldap.testSearch)), and compares each answer
+    with what you expect: V(found) or V(not_found).
+  - The server reports a user as found only when exactly one entry matches; no match and several
+    matches are both a failure. Rocket.Chat 8.x answers every failure, including a failed search
+    (a wrong bind password, base DN or filter), with the same code; the module therefore first runs the
+    server's connection test once, and M(chatops.rocketchat.ldap_check) gives the details.
+  - The task fails when an answer differs from the expectation, or when the test cannot run at all
+    (LDAP disabled, missing permission C(test-admin-options), no C(ldap-enterprise) licence on 9.0).
+  - The requests write nothing; they are sent in check mode too. C(changed) is always false.
+author:
+  - chatops.rocketchat contributors
+extends_documentation_fragment:
+  - chatops.rocketchat.connection
+  - chatops.rocketchat.connection.READ_ONLY
+options:
+  users:
+    description:
+      - The users to search for, each with the expected answer.
+      - One of O(users) and O(usernames) is required.
+    type: list
+    elements: dict
+    suboptions:
+      username:
+        description: The name a user would type at login.
+        type: str
+        required: true
+      expect:
+        description:
+          - V(found) when exactly one entry should match, V(not_found) when none (or several) should.
+        type: str
+        choices: [found, not_found]
+        default: found
+  usernames:
+    description:
+      - Shorthand for O(users) where every user is expected to be V(found).
+    type: list
+    elements: str
+notes:
+  - Needs the C(test-admin-options) permission (the C(admin) role has it).
+  - One request per user, plus one connection test. Callers without C(api-bypass-rate-limit) may be
+    rate limited after ten requests a minute; the client then waits and retries.
+seealso:
+  - module: chatops.rocketchat.ldap_test_connection
+  - module: chatops.rocketchat.ldap_check
+'''
+
+EXAMPLES = r'''
+- name: Two users must be found
+  chatops.rocketchat.ldap_test_search:
+    usernames: [alice, bob]
+
+- name: A departed user must no longer be found
+  chatops.rocketchat.ldap_test_search:
+    users:
+      - username: alice
+      - username: mallory
+        expect: not_found
+  register: search
+
+- name: Show the answers
+  ansible.builtin.debug:
+    msg: "{{ search.results | items2dict(key_name='username', value_name='result') }}"
+'''
+
+RETURN = r'''
+results:
+  description: One item per user, in the order given.
+  returned: when the tests ran
+  type: list
+  elements: dict
+  contains:
+    username:
+      description: The username searched for.
+      type: str
+      sample: alice
+    expect:
+      description: The expected answer.
+      type: str
+      sample: found
+    result:
+      description: V(found), or V(not_found) (no match, several matches or, on 8.x, a failed search).
+      type: str
+      sample: found
+    ok:
+      description: Whether the answer matched the expectation.
+      type: bool
+      sample: true
+    server_error:
+      description: The server's error code when it did not find the user.
+      type: str
+      sample: LDAP_search_failed
+    meaning:
+      description: What the error code means.
+      type: str
+server_version:
+  description: The Rocket.Chat version that answered.
+  returned: always
+  type: str
+  sample: 8.8.1
+server_error:
+  description: The server's error code when the tests could not run at all.
+  returned: failure
+  type: str
+  sample: LDAP_disabled
+meaning:
+  description: What that error means and what to do about it.
+  returned: failure
+  type: str
+'''
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils.server_tests import (
+    TEST_CONNECTION, TEST_SEARCH, run_test,
+)
+
+
+def _wanted(params):
+    users = [dict(username=user['username'], expect=user['expect']) for user in params['users'] or []]
+    users += [dict(username=name, expect='found') for name in params['usernames'] or []]
+    return users
+
+
+def run(module, client):
+    version = client.server_version_string
+    users = _wanted(module.params)
+    if not users:
+        raise ModuleFailure('give at least one user in users or usernames', invalid=['users'])
+    # A failed connection would make every user look "not found" on 8.x: rule it out first.
+    _reply, failure = run_test(client, TEST_CONNECTION)
+    if failure is not None:
+        raise ModuleFailure('LDAP search test cannot run: %s' % failure.text(), changed=False,
+                            server_version=version, **failure.to_result())
+    results = []
+    for user in users:
+        reply, failure = run_test(client, TEST_SEARCH, {'username': user['username']})
+        item = dict(user)
+        if failure is None:
+            item['result'] = 'found'
+        elif failure.fatal:
+            raise ModuleFailure('LDAP search test for %r failed: %s' % (user['username'], failure.text()),
+                                changed=False, server_version=version, results=results, **failure.to_result())
+        else:
+            item.update(result='not_found', server_error=failure.code, meaning=failure.meaning)
+        item['ok'] = item['result'] == user['expect']
+        results.append(item)
+    wrong = [item for item in results if not item['ok']]
+    summary = ', '.join('%s: %s' % (item['username'], item['result']) for item in results)
+    if wrong:
+        raise ModuleFailure('unexpected LDAP search results: %s' % '; '.join(
+            '%s is %s, expected %s%s' % (item['username'], item['result'], item['expect'],
+                                         ' (%s)' % item['meaning'] if item.get('meaning') else '')
+            for item in wrong), changed=False, results=results, server_version=version)
+    return dict(changed=False, results=results, server_version=version, msg=summary)
+
+
+def main():
+    run_module(dict(
+        users=dict(type='list', elements='dict', options=dict(
+            username=dict(type='str', required=True),
+            expect=dict(type='str', choices=['found', 'not_found'], default='found'),
+        )),
+        usernames=dict(type='list', elements='str'),
+    ), run, required_one_of=[('users', 'usernames')])
+
+
+if __name__ == '__main__':
+    main()
