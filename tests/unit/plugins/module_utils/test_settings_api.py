@@ -1,0 +1,228 @@
+"""SettingsApi and apply_settings against pinned HTTP: request counts, write paths, validation, masking."""
+import json
+
+import pytest
+import responses
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils import catalog
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import MASK, UNREADABLE
+from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
+from tests.unit.plugins.module_utils.rc_http import URL, method_reply, sent_frame
+
+SECRET = 'bind-s3cret-value'
+SETTINGS_URL = URL + '/api/v1/settings'
+METADATA_URL = URL + '/api/v1/method.call/private-settings:get'
+
+
+class FakeServer:
+    """The replies of a workspace whose LDAP settings hold their defaults, plus the given changes."""
+
+    def __init__(self, http, version='8.8.1', licensed=True, values=None, blocked=(), env_owned=(), masked=()):
+        self.http = http
+        self.version = version
+        self.licensed = licensed
+        self.values = dict((s.id, s.default) for s in catalog.SETTINGS.values() if licensed or not s.enterprise)
+        self.values.update(values or {})
+        self.blocked = set(blocked)
+        self.env_owned = set(env_owned)
+        self.masked = set(masked)
+
+    def list_reply(self):
+        items = [{'_id': 'LDAP'}, {'_id': 'Language', 'value': 'en'}]
+        for setting_id, value in sorted(self.values.items()):
+            item = {'_id': setting_id, 'value': value}
+            if setting_id in self.masked:
+                item.update(value='', hasValue=bool(value))
+            items.append(item)
+        return {'settings': items, 'count': len(items), 'offset': 0, 'total': len(items), 'success': True}
+
+    def expect_read(self, first=True):
+        if first:
+            self.http.get(URL + '/api/info', json={'version': self.version, 'info': {'version': self.version},
+                                                   'success': True})
+            modules = ['ldap-enterprise'] if self.licensed else []
+            self.http.get(URL + '/api/v1/licenses.info', json={'license': {
+                'activeModules': modules, 'hasValidLicense': self.licensed}, 'success': True})
+        self.http.get(SETTINGS_URL, json=self.list_reply(), match=[responses.matchers.query_param_matcher({'count': '0'})])
+        docs = [{'_id': i, 'type': catalog.SETTINGS[i].type, 'value': v, 'blocked': i in self.blocked,
+                 'valueSource': 'processEnvValue' if i in self.env_owned else 'packageValue'}
+                for i, v in self.values.items()]
+        self.http.post(METADATA_URL, json=method_reply(result=docs))
+
+    def expect_read_back(self, stored):
+        after = dict(self.values, **stored)
+        reply = FakeServer(self.http, values=after, masked=self.masked).list_reply()
+        self.http.get(SETTINGS_URL, json=reply)
+
+
+def test_read_costs_two_requests_and_keeps_only_ldap_settings(http, make_client):
+    server = FakeServer(http, blocked=['LDAP_Host'], env_owned=['LDAP_Port'])
+    server.expect_read()
+    snapshot = SettingsApi(make_client()).read()
+    assert set(snapshot.values) == set(catalog.SETTING_IDS)
+    assert snapshot.blocked_ids() == ['LDAP_Host'] and snapshot.env_owned_ids() == ['LDAP_Port']
+    assert snapshot.version == (8, 8, 1) and 'ldap-enterprise' in snapshot.licensed_modules
+    assert len(http.calls) == 4  # info, licence, settings list, metadata
+
+
+def test_list_is_paged_when_the_server_caps_count(http, make_client):
+    http.get(SETTINGS_URL, json={'settings': [{'_id': 'LDAP_Enable', 'value': True}], 'count': 1, 'offset': 0,
+                                 'total': 2, 'success': True})
+    http.get(SETTINGS_URL, json={'settings': [{'_id': 'LDAP_Host', 'value': 'h'}], 'count': 1, 'offset': 1,
+                                 'total': 2, 'success': True},
+             match=[responses.matchers.query_param_matcher({'count': '100', 'offset': '1'})])
+    assert SettingsApi(make_client()).read_values() == {'LDAP_Enable': True, 'LDAP_Host': 'h'}
+
+
+def test_masked_secret_reads_as_unreadable(http, make_client):
+    server = FakeServer(http, values={'LDAP_Authentication_Password': SECRET}, masked=['LDAP_Authentication_Password'])
+    server.expect_read()
+    assert SettingsApi(make_client()).read().value('LDAP_Authentication_Password') is UNREADABLE
+
+
+@pytest.mark.parametrize('version, bulk', [('8.6.0', True), ('8.8.1', True), ('8.5.1', False), ('7.10.0', False)])
+def test_one_write_request_bulk_since_8_6_else_save_settings(http, make_client, version, bulk):
+    server = FakeServer(http, version=version)
+    server.expect_read()
+    changes = {'LDAP_Host': 'ldap.example.org', 'LDAP_Port': 636, 'LDAP_Enable': True}
+    items = [{'_id': i, 'value': v} for i, v in sorted(changes.items())]
+    if bulk:
+        http.post(SETTINGS_URL, json={'success': True},
+                  match=[responses.matchers.json_params_matcher({'settings': items})])
+    else:
+        http.post(URL + '/api/v1/method.call/saveSettings', json=method_reply(result=True))
+    server.expect_read_back(changes)
+    result = apply_settings(make_client(), changes, 'ldap_settings')
+    assert result['changed'] and result['changed_ids'] == ['LDAP_Enable', 'LDAP_Host', 'LDAP_Port']
+    assert result['previous'] == {'LDAP_Enable': False, 'LDAP_Host': '', 'LDAP_Port': 389}
+    if not bulk:
+        assert sent_frame(http.calls[4])['params'] == [items]
+    assert len(http.calls) == 6  # info, licence, list, metadata, write, read-back
+
+
+def test_request_count_does_not_grow_with_the_number_of_settings(http, make_client):
+    server = FakeServer(http)
+    server.expect_read()
+    changes = dict((i, 'x-' + i) for i in catalog.ids_owned_by('ldap_settings')
+                   if catalog.SETTINGS[i].type == 'string' and catalog.VALIDATION.get(i) is None)
+    assert len(changes) >= 20
+    http.post(SETTINGS_URL, json={'success': True})
+    server.expect_read_back(changes)
+    apply_settings(make_client(), changes, 'ldap_settings')
+    assert len(http.calls) == 6
+
+
+def test_nothing_to_change_sends_no_write(http, make_client):
+    server = FakeServer(http, values={'LDAP_Host': 'h', 'LDAP_CustomFieldMap': '{"a":"b"}'})
+    server.expect_read()
+    result = apply_settings(make_client(), {'LDAP_Host': 'h', 'LDAP_CustomFieldMap': {'a': 'b'}}, 'ldap_settings',
+                            want_diff=True)
+    assert not result['changed'] and result['diff'] == {'before': {}, 'after': {}}
+    assert all(c.request.method == 'GET' or 'private-settings' in c.request.url for c in http.calls)
+
+
+def test_check_mode_plans_and_diffs_without_any_write(http, make_client):
+    server = FakeServer(http, values={'LDAP_Authentication_Password': 'old-' + SECRET})
+    server.expect_read()
+    result = apply_settings(make_client(check_mode=True), {'LDAP_Host': 'h', 'LDAP_Authentication_Password': SECRET},
+                            'ldap_settings', check_mode=True, want_diff=True)
+    assert result['changed'] and result['changed_ids'] == ['LDAP_Authentication_Password', 'LDAP_Host']
+    assert result['diff']['after']['LDAP_Host'] == 'h'
+    assert result['previous']['LDAP_Authentication_Password'] == MASK
+    assert SECRET not in json.dumps(result, default=str)
+    assert len(http.calls) == 4
+
+
+def test_read_back_names_the_ids_the_server_did_not_store(http, make_client):
+    server = FakeServer(http)
+    server.expect_read()
+    http.post(SETTINGS_URL, json={'success': True})
+    server.expect_read_back({'LDAP_Host': 'h'})  # LDAP_Port silently skipped
+    with pytest.raises(ModuleFailure) as err:
+        apply_settings(make_client(), {'LDAP_Host': 'h', 'LDAP_Port': 636}, 'ldap_settings')
+    assert err.value.extra['not_stored'] == ['LDAP_Port'] and 'LDAP_Port' in err.value.msg
+
+
+def test_all_input_problems_are_reported_together_before_any_write(http, make_client):
+    server = FakeServer(http, licensed=False, blocked=['LDAP_BaseDN'])
+    server.expect_read()
+    desired = {'LDAP_Port': 'ldaps', 'LDAP_Background_Sync': True, 'LDAP_Sync_User_Data_RolesMap': '{}',
+               'LDAP_Nonexistent': 1, 'LDAP_BaseDN': 'dc=x'}
+    with pytest.raises(ModuleFailure) as err:
+        apply_settings(make_client(), desired, 'ldap_settings', options={'LDAP_Port': 'connection.port'})
+    problems = err.value.extra['problems']
+    assert len(problems) == 5
+    text = err.value.msg
+    assert 'connection.port: expected an integer' in text
+    assert 'LDAP_Background_Sync is an Enterprise setting' in text
+    assert 'belongs to the ldap_role_mapping module' in text
+    assert 'unknown LDAP setting id LDAP_Nonexistent' in text
+    assert 'LDAP_BaseDN is blocked' in text
+    assert len(http.calls) == 4
+
+
+def test_a_blocked_setting_already_at_the_wanted_value_is_fine(http, make_client):
+    FakeServer(http, blocked=['LDAP_Host'], values={'LDAP_Host': 'h'}).expect_read()
+    assert not apply_settings(make_client(), {'LDAP_Host': 'h'}, 'ldap_settings')['changed']
+
+
+def test_setting_missing_on_this_version_is_refused(http, make_client):
+    server = FakeServer(http, version='7.0.0')
+    del server.values['LDAP_FederationHomeServer_Field']
+    server.expect_read()
+    with pytest.raises(ModuleFailure) as err:
+        apply_settings(make_client(), {'LDAP_FederationHomeServer_Field': 'x'}, 'ldap_settings')
+    assert '(Rocket.Chat 7.0.0) does not have the setting LDAP_FederationHomeServer_Field' in err.value.msg
+
+
+def test_env_owned_setting_is_written_with_a_warning(http, make_client, recorder):
+    server = FakeServer(http, env_owned=['LDAP_Host'])
+    server.expect_read()
+    http.post(SETTINGS_URL, json={'success': True})
+    server.expect_read_back({'LDAP_Host': 'h'})
+    apply_settings(make_client(), {'LDAP_Host': 'h'}, 'ldap_settings', warn=recorder.warn)
+    assert any('OVERWRITE_SETTING_LDAP_Host' in w for w in recorder.warnings)
+
+
+def test_reset_puts_unspecified_owned_settings_back_to_defaults(http, make_client, recorder):
+    server = FakeServer(http, licensed=False, values={'LDAP_Host': 'h', 'LDAP_Port': 636, 'LDAP_BaseDN': 'dc=x'},
+                        blocked=['LDAP_BaseDN'])
+    server.expect_read()
+    http.post(SETTINGS_URL, json={'success': True},
+              match=[responses.matchers.json_params_matcher({'settings': [{'_id': 'LDAP_Port', 'value': 389}]})])
+    server.expect_read_back({'LDAP_Port': 389})
+    result = apply_settings(make_client(), {'LDAP_Host': 'h'}, 'ldap_settings', warn=recorder.warn,
+                            reset_ids=catalog.ids_owned_by('ldap_settings'))
+    assert result['changed_ids'] == ['LDAP_Port']
+    assert any('LDAP_BaseDN is blocked' in w for w in recorder.warnings)
+
+
+@pytest.mark.parametrize('policy, writes', [('always', True), ('on_create', False)])
+def test_masked_password_follows_the_update_policy(http, make_client, policy, writes):
+    server = FakeServer(http, values={'LDAP_Authentication_Password': 'stored'},
+                        masked=['LDAP_Authentication_Password'])
+    server.expect_read()
+    if writes:
+        http.post(SETTINGS_URL, json={'success': True})
+        server.expect_read_back({'LDAP_Authentication_Password': SECRET})
+    result = apply_settings(make_client(), {'LDAP_Authentication_Password': SECRET}, 'ldap_settings',
+                            secret_update=policy, want_diff=True)
+    assert result['changed'] is writes
+    assert SECRET not in json.dumps(result, default=str)
+
+
+def test_password_compared_when_the_server_discloses_it(http, make_client):
+    FakeServer(http, values={'LDAP_Authentication_Password': SECRET}).expect_read()
+    assert not apply_settings(make_client(), {'LDAP_Authentication_Password': SECRET}, 'ldap_settings')['changed']
+
+
+def test_user_without_privileged_view_gets_a_clear_error(http, make_client):
+    http.get(URL + '/api/info', json={'version': '8.8', 'success': True})
+    http.get(URL + '/api/v1/licenses.info', json={'license': {'activeModules': []}, 'success': True})
+    http.get(SETTINGS_URL, json={'settings': [{'_id': 'LDAP_Enable', 'value': False},
+                                              {'_id': 'LDAP_Server_Type', 'value': 'ad'}], 'total': 2, 'success': True})
+    http.post(METADATA_URL, json=method_reply(result=[]))
+    with pytest.raises(ModuleFailure) as err:
+        SettingsApi(make_client()).read()
+    assert 'view-privileged-setting' in err.value.msg

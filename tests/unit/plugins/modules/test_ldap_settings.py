@@ -1,0 +1,60 @@
+"""ldap_settings / ldap_settings_info: documentation agrees with the argument spec; option assembly."""
+import pytest
+import yaml
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils.connection import CONNECTION_ARGSPEC
+from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import Snapshot
+from ansible_collections.chatops.rocketchat.plugins.modules import ldap_settings, ldap_settings_info
+
+
+def documented(options):
+    return dict((name, (doc.get('type', 'str'), doc.get('choices'), documented(doc.get('suboptions') or {})))
+                for name, doc in options.items())
+
+
+def specified(spec):
+    return dict((name, (opt.get('type', 'str'), opt.get('choices'), specified(opt.get('options') or {})))
+                for name, opt in spec.items())
+
+
+def test_ldap_settings_documents_every_option_with_its_type_and_choices():
+    doc = yaml.safe_load(ldap_settings.DOCUMENTATION)
+    assert documented(doc['options']) == specified(ldap_settings.argument_spec())
+
+
+def test_connection_fragment_documents_the_connection_argspec():
+    from ansible_collections.chatops.rocketchat.plugins.doc_fragments.connection import ModuleDocFragment
+    doc = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
+    assert documented(doc['options']) == specified(CONNECTION_ARGSPEC)
+
+
+def test_info_module_docs_parse():
+    for text in (ldap_settings_info.DOCUMENTATION, ldap_settings_info.EXAMPLES, ldap_settings_info.RETURN,
+                 ldap_settings.EXAMPLES, ldap_settings.RETURN):
+        assert yaml.safe_load(text)
+
+
+def params(**given):
+    base = dict((name, None) for name in ldap_settings.argument_spec())
+    base.update(reset_unspecified=False, bind_password_update='always')
+    base.update(given)
+    return base
+
+
+def snapshot(server_type):
+    return Snapshot({'LDAP_Server_Type': server_type}, {}, frozenset(), (8, 8, 1))
+
+
+def test_typed_options_and_raw_settings_merge_with_option_names():
+    desired, names = ldap_settings.desired_settings(
+        params(connection={'host': 'h', 'port': None}, settings={'LDAP_Search_Page_Size': 500}), snapshot(''))
+    assert desired == {'LDAP_Host': 'h', 'LDAP_Search_Page_Size': 500}
+    assert names == {'LDAP_Host': 'connection.host', 'LDAP_Search_Page_Size': 'settings.LDAP_Search_Page_Size'}
+
+
+def test_the_same_id_from_an_option_and_the_raw_map_is_refused():
+    with pytest.raises(ModuleFailure) as err:
+        ldap_settings.desired_settings(params(user_search={'search_field': 'uid'},
+                                              settings={'LDAP_AD_User_Search_Field': 'cn'}), snapshot('ad'))
+    assert 'settings.LDAP_AD_User_Search_Field: already set by the option user_search.search_field' in err.value.msg
