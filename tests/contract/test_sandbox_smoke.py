@@ -112,3 +112,21 @@ def test_password_fallback_on_method_call_save_settings(sandbox_clean):
     reply = api(sb, "POST", "/api/v1/method.call/saveSettings", headers, json={"message": json.dumps(frame)})
     assert json.loads(reply.json()["message"]) == {"msg": "result", "id": "7", "result": True}
     assert sb.state()["settings"] and api(sb, "GET", "/api/v1/settings/LDAP_Port", sb.admin_headers).json()["value"] == 636
+
+
+def test_ldap_routes_reach_the_session_slapd(sandbox_clean):
+    sb = sandbox_clean
+    settings = dict(sb.ldap_connection_settings(), LDAP_Background_Sync=True)
+    reply = api(sb, "POST", "/api/v1/settings", sb.admin_headers,
+                json={"settings": [{"_id": k, "value": v} for k, v in settings.items()]})
+    assert reply.json() == {"success": True}
+    assert api(sb, "POST", "/api/v1/ldap.testConnection", sb.admin_headers).json() == {
+        "message": "LDAP_Connection_successful", "success": True}
+    found = api(sb, "POST", "/api/v1/ldap.testSearch", sb.admin_headers, json={"username": sb.env["sample_user"]})
+    assert found.json() == {"message": "LDAP_User_Found", "success": True}
+    login = api(sb, "POST", "/api/v1/login", json={"user": sb.env["sample_user"], "password": sb.env["sample_password"]})
+    assert login.status_code == 200, login.text
+    user = api(sb, "GET", "/api/v1/users.info", sb.admin_headers, params={"username": sb.env["sample_user"]}).json()
+    assert user["user"]["ldap"] is True
+    assert api(sb, "POST", "/api/v1/ldap.syncNow", sb.admin_headers).json()["message"] == "Sync_in_progress"
+    assert len(sb.state()["users"]) > 10

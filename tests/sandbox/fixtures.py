@@ -38,6 +38,6 @@ def sandbox(slapd, tmp_path_factory):
 
 @pytest.fixture
 def sandbox_clean(sandbox):
-    """The session sandbox, reset to its start-up state before the test."""
-    sandbox.reset()
+    """The session sandbox, reset before the test: fresh data and its start-up options again."""
+    sandbox.reset(startup=True)
     return sandbox

@@ -130,8 +130,9 @@ class SandboxClient:
     def clear_requests(self):
         self._call("DELETE", "requests")
 
-    def reset(self, keep_config=False):
-        self._call("POST", "reset", {"keep_config": keep_config})
+    def reset(self, startup=False):
+        """Fresh data under the current options; startup=True also restores the start-up options."""
+        self._call("POST", "reset", {"startup": startup})
 
     def config(self, **options):
         return self._call("POST", "config", options)["options"]

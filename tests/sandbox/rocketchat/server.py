@@ -474,18 +474,12 @@ class Sandbox:
 
     def _login_ldap(self, username, password):
         """LDAP login; None = fall back to the local login (contract §2.1)."""
-        module = self.engine_module()
-        if module is None:
+        if self.engine_module() is None:
             self.store.log("LDAP login skipped: ldap_engine is not available")
             return None
-        try:
-            return module.LdapEngine(self.store, major_version=self.store.major_version).login(username, password)
-        except module.LdapLoginError as exc:
-            reason = getattr(exc, "reason", None) or str(exc)
-            raise _LoginError("LDAP-login-error", reason)
-        except Exception as exc:  # any failure in the LDAP chain falls back to local login
-            self.store.log("LDAP login failed, falling back to local login: %s" % type(exc).__name__)
-            return None
+        # the engine returns None for every failure that falls back to the local login; what it
+        # raises (existing unlinked user, an entry it cannot map) ends the login
+        return self._run_engine("login", lambda engine: engine.login(username, password))
 
     def logout(self, req):
         self.store.remove_login_token(req.user["_id"], req.token_entry["hashedToken"])
@@ -834,47 +828,26 @@ class Sandbox:
         if self.store.setting("LDAP_Enable") is not True:
             raise errors.failure("LDAP_disabled")
 
-    def _ldap_error_body(self, exc, fallback):
-        """9.0: a Meteor error from the LDAP layer is passed on; other errors give `fallback`."""
-        code = getattr(exc, "code", None)
-        details = getattr(exc, "details", None)
-        if code == "error-ldap-connection-failed":
-            return {"success": False, "error": "LDAP_Connection_failed_reason",
-                    "errorType": "error-ldap-connection-failed", "details": details or {"reason": str(exc)}}
-        if isinstance(code, str) and code:
-            body = {"success": False, "error": code}
-            if details:
-                body["details"] = details
-            return body
-        return fallback
+    def _run_engine(self, route, action):
+        """Run `action(engine)`; an LdapError becomes the reply the engine documents for `route`."""
+        engine = self.engine()
+        module = self.engine_module()
+        try:
+            return action(engine)
+        except module.LdapError as exc:
+            self.store.log("%s failed: %s" % (route, exc))
+            status, body = exc.rest_body(route, self.store.major_version)
+            raise ApiError(status, body)
 
     def ldap_test_connection(self, req):
         self._ldap_enabled()
-        module = self.engine_module()
-        engine = self.engine()
-        try:
-            engine.test_connection()
-        except module.LdapError as exc:
-            self.store.log("LDAP test connection failed: %s" % exc)
-            if self.store.band == "9":
-                fallback = {"success": False, "error": "LDAP_Connection_failed_reason",
-                            "errorType": "error-ldap-connection-failed", "details": {"reason": str(exc)}}
-                raise ApiError(400, self._ldap_error_body(exc, fallback))
-            raise errors.failure("Connection_failed")
+        self._run_engine("ldap.testConnection", lambda engine: engine.test_connection())
         return {"message": "LDAP_Connection_successful"}
 
     def ldap_test_search(self, req):
         self._ldap_enabled()
-        module = self.engine_module()
-        engine = self.engine()
-        try:
-            engine.test_search(str(req.body["username"]))
-        except module.LdapError as exc:
-            self.store.log("LDAP test search failed: %s" % exc)
-            fallback = {"success": False, "error": "LDAP_search_failed"}
-            if self.store.band == "9":
-                raise ApiError(400, self._ldap_error_body(exc, fallback))
-            raise ApiError(400, fallback)
+        username = str(req.body["username"])
+        self._run_engine("ldap.testSearch", lambda engine: engine.test_search(username))
         return {"message": "LDAP_User_Found"}
 
     def ldap_sync_now(self, req):
@@ -890,15 +863,9 @@ class Sandbox:
             # not active, so the sync is a no-op and the route answers as usual.
             store.log("LDAP sync skipped: ldap-enterprise is not licensed")
             return {"message": "Sync_in_progress"}
-        engine = self.engine()
-        try:
-            engine.sync()
-            engine.sync_avatars()
-        except Exception as exc:  # 8.x: sync errors are only logged
-            store.log("LDAP sync failed: %s: %s" % (type(exc).__name__, exc))
-            if store.band == "9":
-                raise ApiError(400, {"success": False, "error": "LDAP_Sync_failed",
-                                     "details": {"reason": str(exc)}})
+        # synchronous: users exist when the reply arrives (8.x logs sync errors; the engine raises
+        # only where the running version answers an error)
+        self._run_engine("ldap.syncNow", lambda engine: (engine.sync(), engine.sync_avatars()))
         return {"message": "Sync_in_progress"}
 
     # ---------------------------------------------------------------- users, roles, rooms
@@ -1034,7 +1001,7 @@ class Sandbox:
             return 200, {"success": True}
         if name == "reset" and method == "POST":
             with store.lock:
-                store.reset(keep_config=bool(body.get("keep_config")))
+                store.reset(startup=bool(body.get("startup")))
             with self.meta_lock:
                 self.request_log.clear()
                 self.faults.clear()

@@ -191,9 +191,10 @@ class Store:
         self._build_rooms()
         self.apply_two_factor_option()
 
-    def reset(self, keep_config=False):
+    def reset(self, startup=False):
+        """Data back to a fresh workspace under the current options (or the start-up ones)."""
         with self.lock:
-            if not keep_config:
+            if startup:
                 self.options = copy.deepcopy(self.startup_options)
             self.emails = []
             self.log_lines.clear()
