@@ -8,8 +8,18 @@ set -euo pipefail
 want="${1:?usage: $0 X.Y}"
 candidates=()
 while IFS= read -r found; do candidates+=("$found"); done < <(type -ap "python$want" || true)
-for dir in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$want".* /usr/local/bin /usr/bin; do
-    [[ -x "$dir/bin/python$want" ]] && candidates+=("$dir/bin/python$want")
+# pyenv roots: $PYENV_ROOT, ~/.pyenv, and the parent of any pyenv shims directory on PATH.
+pyenv_roots=("${PYENV_ROOT:-$HOME/.pyenv}")
+IFS=: read -r -a path_dirs <<< "$PATH"
+for dir in "${path_dirs[@]}"; do
+    [[ "$dir" == */shims ]] && pyenv_roots+=("${dir%/shims}")
+done
+for root in "${pyenv_roots[@]}"; do
+    for dir in "$root/versions/$want".*; do
+        [[ -x "$dir/bin/python$want" ]] && candidates+=("$dir/bin/python$want")
+    done
+done
+for dir in /usr/local/bin /usr/bin; do
     [[ -x "$dir/python$want" ]] && candidates+=("$dir/python$want")
 done
 
