@@ -524,6 +524,7 @@ class Sandbox:
         token = new_token()
         bypass = req.body.get("bypassTwoFactor") in (True, "true", 1)
         self.store.add_login_token(req.user["_id"], token, pat_name=name, bypass_two_factor=bypass)
+        self.store.mark_write()  # a PAT is configuration; plain login tokens are not counted as writes
         return {"token": token}
 
     def remove_pat(self, req):
@@ -534,6 +535,7 @@ class Sandbox:
             raise errors.meteor_error("not-authorized", "Not Authorized",
                                       {"method": "personalAccessTokens:removeToken"})
         tokens.remove(found[0])
+        self.store.mark_write()
         return {}
 
     def list_pats(self, req):

@@ -268,7 +268,7 @@ class Store:
             self.log("OVERWRITE_SETTING_%s ignored: %s" % (setting_id, exc))
             return
         if doc.get("value") != value:
-            self._mark_write()
+            self.mark_write()
         doc["value"] = value
         doc["processEnvValue"] = value
         doc["valueSource"] = "processEnvValue"
@@ -347,16 +347,20 @@ class Store:
 
     @property
     def test_mode(self):
+        # Only TEST_MODE's 2FA skip is simulated; its other effects (a `stack` in failure bodies,
+        # response validation) are not, so replies keep the production shape.
         return self.options["two_factor"] == "off"
 
     # ------------------------------------------------------------------ write tracking
+    # `wrote` in the request log: the request changed settings, users, roles, rooms or PATs. Login
+    # tokens and 2FA bookkeeping are not counted (every login would otherwise "write").
     def begin_request(self):
         self._tls.wrote = False
 
     def request_wrote(self):
         return getattr(self._tls, "wrote", False)
 
-    def _mark_write(self):
+    def mark_write(self):
         self._tls.wrote = True
 
     # ------------------------------------------------------------------ store API (engine)
@@ -421,7 +425,7 @@ class Store:
             if password is not None:
                 user["services"]["password"] = {"bcrypt": _hash_digest(password_digest(password))}
             self.users_by_id[user["_id"]] = user
-            self._mark_write()
+            self.mark_write()
             return user
 
     def update_user(self, user_id, **fields):
@@ -468,7 +472,7 @@ class Store:
             after = {k: v for k, v in user.items() if k != "services"}, user["services"].get("ldap")
             if after != before:
                 user["_updatedAt"] = now()
-                self._mark_write()
+                self.mark_write()
             return user
 
     def set_local_password(self, user_id, password):
@@ -478,7 +482,7 @@ class Store:
             if current and _check_digest(current, password_digest(password)):
                 return
             user["services"]["password"] = {"bcrypt": _hash_digest(password_digest(password))}
-            self._mark_write()
+            self.mark_write()
 
     def role_ids(self):
         with self.lock:
@@ -490,7 +494,7 @@ class Store:
             for role in roles:
                 if role not in user["roles"]:
                     user["roles"].append(role)
-                    self._mark_write()
+                    self.mark_write()
 
     def remove_user_roles(self, user_id, roles):
         with self.lock:
@@ -498,7 +502,7 @@ class Store:
             kept = [r for r in user["roles"] if r not in set(roles)]
             if kept != user["roles"]:
                 user["roles"] = kept
-                self._mark_write()
+                self.mark_write()
 
     def _new_room(self, name, owner):
         room = {"_id": random_id(), "name": name, "fname": name, "t": "c", "ts": settings_store.EPOCH,
@@ -527,7 +531,7 @@ class Store:
             room["ts"] = room["_updatedAt"] = now()
             room["customFields"] = copy.deepcopy(custom_fields) or {}
             room["members"] = [owner["_id"]]
-            self._mark_write()
+            self.mark_write()
             return room
 
     def add_to_channel(self, room_id, user_id):
@@ -535,14 +539,14 @@ class Store:
             room = self.rooms[room_id]
             if user_id not in room["members"]:
                 room["members"].append(user_id)
-                self._mark_write()
+                self.mark_write()
 
     def remove_from_channel(self, room_id, user_id):
         with self.lock:
             room = self.rooms[room_id]
             if user_id in room["members"]:
                 room["members"].remove(user_id)
-                self._mark_write()
+                self.mark_write()
 
     def find_team(self, name):
         with self.lock:
@@ -557,7 +561,7 @@ class Store:
             if user_id not in team["members"]:
                 team["members"].append(user_id)
                 self.add_to_channel(team["roomId"], user_id)
-                self._mark_write()
+                self.mark_write()
 
     def remove_from_team(self, team_id, user_id):
         with self.lock:
@@ -565,7 +569,7 @@ class Store:
             if user_id in team["members"]:
                 team["members"].remove(user_id)
                 self.remove_from_channel(team["roomId"], user_id)
-                self._mark_write()
+                self.mark_write()
 
     def remove_login_tokens(self, user_id):
         with self.lock:
@@ -633,5 +637,5 @@ class Store:
             if doc.get("value") != value or type(doc.get("value")) is not type(value):
                 doc["value"] = copy.deepcopy(value)
                 doc["_updatedAt"] = now()
-                self._mark_write()
+                self.mark_write()
             return True
