@@ -7,6 +7,7 @@ Directory facts used here are the ones listed at the top of tests/sandbox/ldap/d
 
 import hashlib
 import json
+import socket
 import time
 
 import ldap3
@@ -84,10 +85,9 @@ def test_connection_plain_with_service_bind(store):
 
 
 def test_connection_refused_port_fails(store, directory):
-    with socketserver_port() as closed_port:
-        configure(store, LDAP_Port=closed_port)
-        with pytest.raises(LdapError) as error:
-            engine(store).test_connection()
+    configure(store, LDAP_Port=closed_port())
+    with pytest.raises(LdapError) as error:
+        engine(store).test_connection()
     assert error.value.code == "error-ldap-connection-failed"
     assert error.value.details["reason"]
     assert error.value.rest_body("ldap.testConnection", 8) == (400, {"success": False, "error": "Connection_failed"})
@@ -126,6 +126,20 @@ def test_connection_plain_port_spoken_to_as_ldaps_fails(store, directory):
     with pytest.raises(LdapError) as error:
         engine(store).test_connection()
     assert error.value.code == "error-ldap-connection-failed"
+
+
+def test_connection_to_a_silent_server_times_out(store):
+    """A TCP listener that never answers: the LDAPS handshake gives up after the timeouts."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        configure(store, LDAP_Port=silent.getsockname()[1], LDAP_Encryption="ssl",
+                  LDAP_Connect_Timeout=300, LDAP_Timeout=1000)
+        started = time.monotonic()
+        with pytest.raises(LdapError) as error:
+            engine(store).test_connection()
+    assert error.value.code == "error-ldap-connection-failed"
+    assert time.monotonic() - started < 5
 
 
 def test_wrong_bind_password_passes_in_8x_and_is_logged(store):
@@ -206,10 +220,9 @@ def test_search_ad_flavour_uses_the_ad_search_field(ad_directory):
 
 
 def test_search_failure_in_9x_for_connection_errors_is_search_failed(store):
-    with socketserver_port() as closed_port:
-        configure(store, LDAP_Port=closed_port)
-        with pytest.raises(LdapError) as error:
-            engine(store, 9).test_search("alice")
+    configure(store, LDAP_Port=closed_port())
+    with pytest.raises(LdapError) as error:
+        engine(store, 9).test_search("alice")
     assert error.value.rest_body("ldap.testSearch", 9) == (400, {"success": False, "error": "LDAP_search_failed"})
 
 
@@ -362,13 +375,32 @@ def test_sync_only_updates_when_import_is_off(store):
     assert [u["username"] for u in store.users() if u.get("ldap")] == ["bob"]
 
 
+def test_sync_update_path_disables_users_missing_from_ldap(store):
+    engine(store).login("bob", sample_password("bob"))
+    ghost = store.create_user(username="ghost", name="Gone", email="ghost@example.org", ldap=True,
+                              ldap_id=b"99999".hex(), ldap_id_attribute="uidNumber")
+    synced(store, LDAP_Background_Sync_Import_New_Users=False, LDAP_Background_Sync_Disable_Missing_Users=True)
+    assert store.find_user(user_id=ghost["_id"])["active"] is False
+    assert user(store, "bob")["active"] is True
+
+
+def test_sync_errors_are_logged_in_8x_and_raised_in_9x(store):
+    configure(store, LDAP_Background_Sync=True, LDAP_Search_Size_Limit=5)
+    engine(store, 8).sync()
+    assert "sizeLimitExceeded" in log_text(store)
+    with pytest.raises(LdapError) as error:
+        engine(store, 9).sync()
+    assert error.value.code == "LDAP_Sync_failed"
+    assert error.value.rest_body("ldap.syncNow", 9)[1]["error"] == "LDAP_Sync_failed"
+
+
 def test_sync_group_filter_keeps_only_members(store):
     synced(store, LDAP_Group_Filter_Enable=True, LDAP_Group_Filter_Group_Member_Format="#{userdn}")
     names = {u["username"] for u in store.users() if u.get("ldap")}
     assert "victor" not in names and "walter" not in names and "alice" in names
 
 
-def test_sync_disables_missing_users(store, directory):
+def test_sync_disables_missing_users(store):
     ghost = store.create_user(username="ghost", name="Gone", email="ghost@example.org", ldap=True,
                               ldap_id=b"99999".hex(), ldap_id_attribute="uidNumber")
     synced(store, LDAP_Background_Sync_Disable_Missing_Users=True)
@@ -625,14 +657,8 @@ def admin_read(info, dn, attribute):
         return conn.response[0]["raw_attributes"][attribute][0]
 
 
-class socketserver_port:
+def closed_port():
     """A loopback port with nothing listening (bound, then released)."""
-
-    def __enter__(self):
-        import socket
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            return sock.getsockname()[1]
-
-    def __exit__(self, *exc):
-        return False
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

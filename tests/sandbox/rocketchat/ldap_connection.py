@@ -7,7 +7,6 @@ server answers for each of them.
 """
 
 import ssl
-import time
 
 import ldap3
 from ldap3.core.exceptions import LDAPException
@@ -333,7 +332,3 @@ class LdapConnection:
 def escape_username(username):
     """``ldapEscape.filter``: RFC 4515 escaping of a value placed in a filter."""
     return escape_filter_chars(str(username))
-
-
-def now_ms():
-    return int(time.time() * 1000)

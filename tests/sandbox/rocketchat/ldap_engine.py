@@ -58,7 +58,6 @@ MULTIPLE_USERS_FOUND = "LDAP_Multiple_users_found"
 LOGIN_ERROR = "LDAP-login-error"
 INTERNAL = "error-ldap-internal"
 SYNC_FAILED = "LDAP_Sync_failed"
-BIND_FAILED = "LDAP_Bind_failed"
 _NO_GROUP_SETUP = "LDAP ➔ error Please setup LDAP Group Filter and LDAP Group BaseDN in LDAP Settings."
 
 
