@@ -139,7 +139,7 @@ checks:
   elements: dict
   contains:
     name:
-      description: What was checked, for example C(encryption), C(bind), C(base DN: users), C(user alice: mapping).
+      description: "What was checked, for example C(encryption), C(bind), C(base DN: users), C(user alice: mapping)."
       type: str
       sample: "encryption"
     status:

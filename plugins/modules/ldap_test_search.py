@@ -14,7 +14,7 @@ version_added: 1.0.0
 description:
   - Asks the Rocket.Chat server to search its LDAP directory for each given username, as a login does
     (the admin UI's C(Test LDAP Search), C(POST /api/v1/ldap.testSearch)), and compares each answer
-    with what you expect: V(found) or V(not_found).
+    with what you expect, V(found) or V(not_found).
   - The server reports a user as found only when exactly one entry matches; no match and several
     matches are both a failure. Rocket.Chat 8.x answers every failure, including a failed search
     (a wrong bind password, base DN or filter), with the same code; the module therefore first runs the
