@@ -183,9 +183,8 @@ class Store:
     def _build_world(self):
         self.settings = {}
         self.ee_ever_registered = False
-        self.register_settings()
+        self.register_settings()  # applies OVERWRITE_SETTING_* to the documents it creates
         self.apply_blocked_hidden()
-        self.apply_overwrites()
         self._build_roles()
         self._build_users()
         self._build_rooms()
