@@ -418,7 +418,7 @@ def argument_spec():
     spec.update(
         settings=dict(type='dict'),
         reset_unspecified=dict(type='bool', default=False),
-        bind_password_update=dict(type='str', choices=['always', 'on_create'], default='always'),
+        bind_password_update=dict(type='str', choices=['always', 'on_create'], default='always', no_log=False),
     )
     return spec
 

@@ -164,7 +164,7 @@ def run(module, client):
 
 
 def main():
-    run_module(dict(include_secrets=dict(type='bool', default=False),
+    run_module(dict(include_secrets=dict(type='bool', default=False, no_log=False),
                     only_non_default=dict(type='bool', default=False)), run)
 
 

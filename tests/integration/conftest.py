@@ -1,0 +1,2 @@
+"""Integration tests: the sandbox and slapd fixtures (tests/sandbox/fixtures.py) for every test here."""
+from tests.sandbox.fixtures import *  # noqa: F401,F403  (slapd, slapd_ad, sandbox, sandbox_clean)

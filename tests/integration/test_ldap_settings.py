@@ -1,0 +1,271 @@
+"""ldap_settings and ldap_settings_info through real ansible-playbook runs against the sandbox and slapd."""
+
+import pytest
+
+from tests.integration.helpers import connection_vars, run_playbook
+
+LDAP_SETTINGS = 'chatops.rocketchat.ldap_settings'
+LDAP_SETTINGS_INFO = 'chatops.rocketchat.ldap_settings_info'
+
+
+def stored(sandbox):
+    """{id: stored value} of the sandbox's LDAP settings."""
+    return dict((s['_id'], s['value']) for s in sandbox.state()['settings']
+                if s['_id'].startswith('LDAP_') and 'value' in s)
+
+
+def writes(sandbox):
+    return [r for r in sandbox.requests() if r['wrote']]
+
+
+def openldap_config(sandbox):
+    env = sandbox.env
+    return {
+        'enabled': True,
+        'server_type': 'other',
+        'connection': {'host': env['host'], 'port': env['port'], 'encryption': 'tls',
+                       'ca_cert': env['ca_cert_pem'], 'reject_unauthorized': True},
+        'authentication': {'enabled': True, 'bind_dn': env['ldap_bind_dn'],
+                           'bind_password': env['ldap_bind_password']},
+        'user_search': {'base_dn': env['ldap_base_dn'], 'filter': '(objectClass=inetOrgPerson)',
+                        'scope': 'sub', 'search_field': 'uid'},
+        'data_sync': {'username_field': 'uid', 'email_field': 'mail', 'name_field': 'cn'},
+    }
+
+
+def test_create_check_rerun_update_and_reset(sandbox_clean):
+    sandbox = sandbox_clean
+    conn = connection_vars(sandbox)
+    config = openldap_config(sandbox)
+    secret = sandbox.env['ldap_bind_password']
+    sandbox.clear_requests()
+
+    planned = run_playbook([{LDAP_SETTINGS: config}], module_defaults=conn, check=True, diff=True)
+    result = planned.results[0]
+    assert result['changed'] and 'LDAP_Host' in result['changed_ids']
+    assert result['diff']['before']['LDAP_Authentication_Password'] == ''
+    assert result['diff']['after']['LDAP_Authentication_Password'] == '******** (changed)'
+    assert writes(sandbox) == [] and stored(sandbox)['LDAP_Host'] == ''
+    assert not [r for r in sandbox.requests() if r['method'] != 'GET' and 'private-settings' not in r['path']]
+    assert secret not in planned.output
+
+    sandbox.clear_requests()
+    created = run_playbook([{LDAP_SETTINGS: config}, {LDAP_SETTINGS: config}], module_defaults=conn)
+    first, second = created.results
+    assert first['changed'] and not second['changed'] and second['changed_ids'] == []
+    values = stored(sandbox)
+    assert values['LDAP_Server_Type'] == '' and values['LDAP_User_Search_Field'] == 'uid'
+    assert values['LDAP_Port'] == sandbox.env['port'] and isinstance(values['LDAP_Port'], int)
+    assert values['LDAP_Authentication_Password'] == secret
+    assert values['LDAP_AD_User_Search_Field'] == 'sAMAccountName'  # routed to the plain id
+    assert [(w['method'], w['path']) for w in writes(sandbox)] == [('POST', '/api/v1/settings')]
+    assert sum(1 for r in sandbox.requests() if r['method'] == 'POST' and r['path'] == '/api/v1/settings') == 1
+
+    update = dict(config, connection=dict(config['connection'], timeout=30000),
+                  user_search=dict(config['user_search'], page_size=500))
+    sandbox.clear_requests()
+    planned = run_playbook([{LDAP_SETTINGS: update}], module_defaults=conn, check=True, diff=True)
+    result = planned.results[0]
+    assert result['changed_ids'] == ['LDAP_Search_Page_Size', 'LDAP_Timeout']
+    assert result['diff'] == {'before': {'LDAP_Search_Page_Size': 250, 'LDAP_Timeout': 60000},
+                              'after': {'LDAP_Search_Page_Size': 500, 'LDAP_Timeout': 30000}}
+    assert '-    "LDAP_Timeout": 60000' in planned.output and '+    "LDAP_Timeout": 30000' in planned.output
+    assert writes(sandbox) == []
+
+    updated = run_playbook([{LDAP_SETTINGS: update}], module_defaults=conn).results[0]
+    assert updated['changed_ids'] == ['LDAP_Search_Page_Size', 'LDAP_Timeout']
+    assert updated['previous'] == {'LDAP_Search_Page_Size': 250, 'LDAP_Timeout': 60000}
+    assert stored(sandbox)['LDAP_Timeout'] == 30000
+
+    role_map_before = stored(sandbox)['LDAP_Sync_User_Data_RolesMap']
+    reset = run_playbook([{LDAP_SETTINGS: {'enabled': True, 'server_type': 'other',
+                                           'connection': {'host': sandbox.env['host']},
+                                           'reset_unspecified': True}}], module_defaults=conn, diff=True).results[0]
+    assert {'LDAP_Port', 'LDAP_Timeout', 'LDAP_Authentication_Password', 'LDAP_BaseDN'} <= set(reset['changed_ids'])
+    assert reset['previous']['LDAP_Authentication_Password'] == '********'
+    values = stored(sandbox)
+    assert values['LDAP_Port'] == 389 and values['LDAP_Timeout'] == 60000 and values['LDAP_BaseDN'] == ''
+    assert values['LDAP_Host'] == sandbox.env['host'] and values['LDAP_Server_Type'] == ''
+    assert values['LDAP_Sync_User_Data_RolesMap'] == role_map_before  # owned by ldap_role_mapping
+
+
+def test_invalid_input_is_refused_before_any_write(sandbox_clean):
+    sandbox = sandbox_clean
+    sandbox.clear_requests()
+    run = run_playbook([{LDAP_SETTINGS: {
+        'connection': {'host': 'ldap.example.org', 'ca_cert': 'not a certificate'},
+        'user_search': {'base_dn': 'people.example.org', 'filter': '(&(objectClass=person)'},
+        'background_sync': {'interval': 'Every 24 hours'},
+        'settings': {'LDAP_Port': 'ldaps', 'LDAP_Sync_User_Data_RolesMap': '{}', 'LDAP_No_Such_Setting': 1},
+    }}], module_defaults=connection_vars(sandbox))
+    result = run.results[0]
+    assert result['failed']
+    message = result['msg']
+    for fragment in ('connection.ca_cert:', 'user_search.base_dn:', 'user_search.filter:',
+                     'background_sync.interval:', '"every_24_hours"', 'settings.LDAP_Port: expected an integer',
+                     'belongs to the ldap_role_mapping module', 'unknown LDAP setting id LDAP_No_Such_Setting'):
+        assert fragment in message
+    assert writes(sandbox) == [] and stored(sandbox)['LDAP_Host'] == ''
+
+
+def test_active_directory_routes_fields_to_the_ad_settings(sandbox_clean):
+    sandbox = sandbox_clean
+    run = run_playbook([{LDAP_SETTINGS: {'server_type': 'ad', 'user_search': {'search_field': 'userPrincipalName'},
+                                         'data_sync': {'username_field': 'sAMAccountName', 'name_field':
+                                                       'displayName'}}}],
+                       module_defaults=connection_vars(sandbox))
+    assert run.results[0]['changed_ids'] == ['LDAP_AD_Name_Field', 'LDAP_AD_User_Search_Field']
+    values = stored(sandbox)
+    assert values['LDAP_AD_User_Search_Field'] == 'userPrincipalName' and values['LDAP_User_Search_Field'] == 'uid'
+
+
+def test_unlicensed_workspace_refuses_enterprise_settings_and_reset_leaves_them(sandbox_clean):
+    sandbox = sandbox_clean
+    sandbox.config(license='none')
+    sandbox.clear_requests()
+    conn = connection_vars(sandbox)
+    run = run_playbook([
+        {LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}, 'background_sync': {'enabled': True}}},
+        {LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}, 'reset_unspecified': True}},
+        {LDAP_SETTINGS_INFO: {}},
+    ], module_defaults=conn)
+    refused, reset, info = run.results
+    assert refused['failed'] and 'background_sync.enabled' in refused['msg'] and 'licence' in refused['msg']
+    assert reset['changed_ids'] == ['LDAP_Host']
+    assert info['edition'] == 'community' and not info['licence']['ldap_enterprise']
+    assert [w['path'] for w in writes(sandbox)] == ['/api/v1/settings']
+
+
+def test_fresh_unlicensed_workspace_lacks_enterprise_settings(sandbox_clean):
+    sandbox = sandbox_clean
+    sandbox.config(license='none', ee_settings_registered=False)
+    run = run_playbook([{LDAP_SETTINGS: {'auto_logout': {'enabled': True}}}, {LDAP_SETTINGS_INFO: {}}],
+                       module_defaults=connection_vars(sandbox))
+    refused, info = run.results
+    assert refused['failed'] and 'auto_logout.enabled' in refused['msg'] and 'ldap-enterprise' in refused['msg']
+    assert 'LDAP_Sync_AutoLogout_Enabled' in info['unavailable']
+
+
+@pytest.mark.parametrize('version, write_path', [
+    ('7.10.0', '/api/v1/method.call/saveSettings'),
+    ('8.5.0', '/api/v1/method.call/saveSettings'),
+    ('8.6.0', '/api/v1/settings'),
+])
+def test_version_bands_write_in_one_request_and_stay_idempotent(sandbox_clean, version, write_path):
+    sandbox = sandbox_clean
+    sandbox.config(version=version)
+    sandbox.clear_requests()
+    task = {LDAP_SETTINGS: {'enabled': True, 'connection': {'host': 'ldap.example.org', 'port': 1389},
+                            'custom_fields': {'enabled': True, 'map': {'mail': 'workEmail'}}}}
+    first, second = run_playbook([task, task], module_defaults=connection_vars(sandbox)).results
+    assert first['changed'] and not second['changed'] and first['server_version'].startswith(version[:3])
+    assert [w['path'] for w in writes(sandbox)] == [write_path]
+    values = stored(sandbox)
+    assert values['LDAP_Port'] == 1389 and values['LDAP_Sync_Custom_Fields'] is True
+
+
+@pytest.mark.parametrize('version', ['8.5.0', '8.8.1'])
+def test_two_factor_password_fallback_when_logged_in_with_a_password(sandbox_clean, version):
+    sandbox = sandbox_clean
+    sandbox.config(version=version, two_factor='password')
+    sandbox.clear_requests()
+    run = run_playbook([{LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}}}],
+                       module_defaults=connection_vars(sandbox, login=True), verbosity=3)
+    assert run.results[0]['changed'], run
+    assert stored(sandbox)['LDAP_Host'] == 'ldap.example.org'
+    paths = [(r['method'], r['path'], r['status']) for r in sandbox.requests()]
+    assert paths[0] == ('POST', '/api/v1/login', 200) and paths[-1] == ('POST', '/api/v1/logout', 200)
+    assert sandbox.env['admin_password'] not in run.output
+
+
+def test_two_factor_without_an_answer_is_explained(sandbox_clean):
+    sandbox = sandbox_clean
+    sandbox.config(two_factor='totp')
+    run = run_playbook([{LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}}}],
+                       module_defaults=connection_vars(sandbox, login=True))
+    result = run.results[0]
+    assert result['failed'] and 'api_totp_secret' in result['msg'] and 'bypassTwoFactor' in result['msg']
+    assert stored(sandbox)['LDAP_Host'] == ''
+
+
+def test_two_factor_totp_from_the_seed(sandbox_clean):
+    sandbox = sandbox_clean
+    sandbox.config(two_factor='totp')
+    conn = connection_vars(sandbox, login=True, api_totp_secret=sandbox.env['admin_totp_secret'])
+    run = run_playbook([{LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}}}], module_defaults=conn)
+    assert run.results[0]['changed'], run
+    assert stored(sandbox)['LDAP_Host'] == 'ldap.example.org'
+    assert sandbox.env['admin_totp_secret'] not in run.output
+
+
+def test_blocked_hidden_and_environment_owned_settings(sandbox_clean):
+    sandbox = sandbox_clean
+    sandbox.config(blocked=['LDAP_BaseDN'], hidden=['LDAP_Default_Domain'],
+                   overwrite={'LDAP_Host': 'env.example.org'})
+    sandbox.clear_requests()
+    run = run_playbook([
+        {LDAP_SETTINGS: {'user_search': {'base_dn': 'dc=example,dc=org'}}},
+        {LDAP_SETTINGS: {'data_sync': {'default_domain': 'example.org'}}},
+        {LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}}},
+        {LDAP_SETTINGS_INFO: {}},
+    ], module_defaults=connection_vars(sandbox))
+    blocked, hidden, env_owned, info = run.results
+    assert blocked['failed'] and 'LDAP_BaseDN is blocked' in blocked['msg']
+    assert hidden['failed'] and 'does not have the setting LDAP_Default_Domain' in hidden['msg']
+    assert env_owned['changed'] and any('OVERWRITE_SETTING_LDAP_Host' in w for w in env_owned['warnings'])
+    assert info['blocked'] == ['LDAP_BaseDN'] and info['env_owned'] == ['LDAP_Host']
+    assert 'LDAP_Default_Domain' in info['unavailable']
+    assert len(writes(sandbox)) == 1
+    sandbox.restart()
+    assert stored(sandbox)['LDAP_Host'] == 'env.example.org'
+
+
+def test_rate_limit_is_retried_with_a_warning(sandbox_clean):
+    sandbox = sandbox_clean
+    sandbox.fault('/api/v1/settings', 'ratelimit', method='POST', seconds=1, times=1)
+    result = run_playbook([{LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}}}],
+                          module_defaults=connection_vars(sandbox)).results[0]
+    assert result['changed'] and any('rate limited' in w for w in result['warnings'])
+    assert stored(sandbox)['LDAP_Host'] == 'ldap.example.org'
+
+
+def test_info_exports_a_config_ldap_settings_accepts_unchanged(sandbox_clean):
+    sandbox = sandbox_clean
+    conn = connection_vars(sandbox)
+    config = openldap_config(sandbox)
+    secret = sandbox.env['ldap_bind_password']
+    run = run_playbook([
+        {LDAP_SETTINGS: dict(config, custom_fields={'enabled': True, 'map': {'mail': 'workEmail'}})},
+        {LDAP_SETTINGS_INFO: {'only_non_default': True}},
+        {LDAP_SETTINGS: '{{ step_1.ldap_settings }}'},
+        {LDAP_SETTINGS_INFO: {'include_secrets': True}},
+        {LDAP_SETTINGS_INFO: {'include_secrets': True}, 'no_log': True},
+    ], module_defaults=conn)
+    _create, info, reapplied, refused, with_secrets = run.results
+    export = info['ldap_settings']
+    assert export['connection']['host'] == sandbox.env['host'] and export['server_type'] == 'other'
+    assert export['custom_fields']['map'] == {'mail': 'workEmail'}
+    assert 'bind_password' not in export['authentication'] and 'timeout' not in export['connection']
+    assert info['settings']['LDAP_Authentication_Password'] == '********'
+    assert info['server_version'] == '8.8.1' and info['licence']['ldap_enterprise']
+    assert not reapplied['changed'], reapplied
+    assert refused['failed'] and 'no_log' in refused['msg']
+    assert with_secrets['ldap_settings']['authentication']['bind_password'] == secret
+    assert secret not in run.output
+
+
+def test_verbose_run_shows_no_secret(sandbox_clean):
+    sandbox = sandbox_clean
+    config = openldap_config(sandbox)
+    conn = connection_vars(sandbox, login=True)
+    run = run_playbook([
+        {LDAP_SETTINGS: config},
+        {LDAP_SETTINGS: dict(config, authentication=dict(config['authentication'], bind_password='N3w-Bind-Pw'))},
+        {LDAP_SETTINGS: dict(config, connection={'port': 'not-a-port'})},
+        {LDAP_SETTINGS_INFO: {}},
+    ], module_defaults=conn, check=False, diff=True, verbosity=3)
+    assert run.results[1]['changed'] and run.results[2]['failed']
+    for secret in (sandbox.env['ldap_bind_password'], 'N3w-Bind-Pw', sandbox.env['admin_password'],
+                   sandbox.env['admin_token']):
+        assert secret not in run.output
+    assert '******** (changed)' in run.output
