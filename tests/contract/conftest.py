@@ -23,18 +23,6 @@ from tests.sandbox.fixtures import *  # noqa: F401,F403  (sandbox, sandbox_clean
 
 SETTINGS_DATA = Path(__file__).resolve().parents[1] / "data" / "ldap-settings.json"
 
-# The start-up options every test begins from (the sandbox fixture's documented defaults: 8.8.1,
-# licensed), with 2FA off and the rate limiter off (as under TEST_MODE).
-DEFAULT_CONFIG = {
-    "version": "8.8.1",
-    "license": "ldap-enterprise",
-    "two_factor": "off",
-    "rate_limiter": False,
-    "blocked": [],
-    "hidden": [],
-    "overwrite": {},
-}
-
 # §1.3: the 401 body of an authRequired route (8.x).
 NOT_LOGGED_IN = {
     "success": False,
@@ -186,8 +174,11 @@ class Contract:
         method = route.replace(":", "/")
         reply = requests.post(self.api(f"method.call/{route}"), json=ejson_frame(method, params, call_id),
                               headers=headers, timeout=10)
-        body = reply.json()
-        frame = json.loads(body["message"]) if isinstance(body.get("message"), str) else None
+        message = reply.json().get("message")
+        try:
+            frame = json.loads(message)
+        except (TypeError, ValueError):  # no frame, e.g. the 401 body's plain-text message
+            frame = None
         return reply, frame
 
     def user_info(self, username):
@@ -200,11 +191,10 @@ class Contract:
 
 
 @pytest.fixture
-def rc(sandbox):
-    """The running sandbox, set back to the default start-up options and a fresh workspace."""
-    sandbox.config(**DEFAULT_CONFIG)
-    sandbox.reset()
-    return Contract(sandbox)
+def rc(sandbox_clean):
+    """The session's sandbox with fresh data and its start-up options (8.8.1, licensed, 2FA off as
+    under TEST_MODE, rate limiter off); tests change options with `rc.config(...)`."""
+    return Contract(sandbox_clean)
 
 
 @pytest.fixture

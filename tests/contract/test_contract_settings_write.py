@@ -160,18 +160,26 @@ class TestBulkPost:
                                 "errorType": "error-invalid-setting-value", "details": {"method": "saveSettings"}}
         assert rc.get_setting("LDAP_Port") == 389
 
-    def test_bad_json_in_code_setting(self, rc):
-        reply = post_bulk(rc, bulk(("LDAP_Host", "first.example.org"), ("LDAP_CustomFieldMap", "{not json")))
+    def test_bad_json_in_json_code_setting(self, rc):
+        # LDAP_Sync_User_Data_RolesMap is a code setting with code "application/json".
+        default = rc.get_setting("LDAP_Sync_User_Data_RolesMap")
+        reply = post_bulk(rc, bulk(("LDAP_Host", "first.example.org"), ("LDAP_Sync_User_Data_RolesMap", "{not json")))
         assert reply.status_code == 400
         assert reply.json() == {"success": False, "error": "[Invalid JSON provided]",
                                 "errorType": "Invalid JSON provided"}
         assert rc.get_setting("LDAP_Host") == ""
-        assert rc.get_setting("LDAP_CustomFieldMap") == "{}"
+        assert rc.get_setting("LDAP_Sync_User_Data_RolesMap") == default
+
+    def test_code_setting_without_json_mode_takes_any_string(self, rc):
+        # LDAP_CustomFieldMap is a code setting without code "application/json": only "a string".
+        reply = post_bulk(rc, bulk(("LDAP_CustomFieldMap", "{not json")))
+        assert reply.status_code == 200, reply.text
+        assert rc.get_setting("LDAP_CustomFieldMap") == "{not json"
 
     def test_empty_string_allowed_in_json_code_setting(self, rc):
-        reply = post_bulk(rc, bulk(("LDAP_CustomFieldMap", "")))
+        reply = post_bulk(rc, bulk(("LDAP_Sync_User_Data_RolesMap", "")))
         assert reply.status_code == 200, reply.text
-        assert rc.get_setting("LDAP_CustomFieldMap") == ""
+        assert rc.get_setting("LDAP_Sync_User_Data_RolesMap") == ""
 
     def test_unknown_ids_silently_succeed(self, rc):
         reply = post_bulk(rc, bulk(("Not_A_Setting", "x"), ("LDAP_Host", "known.example.org")))
