@@ -149,19 +149,21 @@ class Contract:
         for setting_id, value in values.items():
             self.set_setting(setting_id, value)
 
-    def configure_ldap(self, **overrides):
-        """Point the sandbox at the session's slapd (plain LDAP, service bind), LDAP enabled."""
-        ldap = urlsplit(self.env["ldap_uri"])
+    def configure_ldap(self, directory=None, **overrides):
+        """Point the sandbox at a slapd (default: the session's openldap one, whose details are in the
+        sandbox env; or a Slapd.info dict) over plain LDAP with the service bind, LDAP enabled."""
+        directory = directory or self.env
+        ldap = urlsplit(directory["ldap_uri"])
         values = {
             "LDAP_Enable": True,
             "LDAP_Server_Type": "",
             "LDAP_Host": ldap.hostname,
             "LDAP_Port": ldap.port,
             "LDAP_Encryption": "plain",
-            "LDAP_BaseDN": self.env["ldap_base_dn"],
+            "LDAP_BaseDN": directory["ldap_base_dn"],
             "LDAP_Authentication": True,
-            "LDAP_Authentication_UserDN": self.env["ldap_bind_dn"],
-            "LDAP_Authentication_Password": self.env["ldap_bind_password"],
+            "LDAP_Authentication_UserDN": directory["ldap_bind_dn"],
+            "LDAP_Authentication_Password": directory["ldap_bind_password"],
             "LDAP_User_Search_Field": "uid",
             "LDAP_Username_Field": "uid",
         }

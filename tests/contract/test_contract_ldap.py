@@ -1,6 +1,8 @@
 """§6.1 ldap.testConnection, §6.2 ldap.testSearch, §6.3/§6.4 ldap.syncNow, §2.1 LDAP login, against the
 session's real slapd (openldap flavour: tests/sandbox/ldap/data/openldap.ldif, passwords "<uid>-pass")."""
 
+import base64
+
 import pytest
 import requests
 
@@ -302,9 +304,46 @@ class TestLdapLogin:
         assert reply.status_code == 401
         assert reply.json() == LOGIN_UNAUTHORIZED
 
+    def test_login_fallback_stores_the_ldap_password_locally(self, rc):
+        rc.configure_ldap(LDAP_Login_Fallback=True)
+        assert self.login(rc, "carol", "carol-pass").status_code == 200
+        rc.set_setting("LDAP_Enable", False)
+        reply = self.login(rc, "carol", "carol-pass")
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["data"]["me"]["username"] == "carol"
+
+    def test_without_login_fallback_no_local_password(self, rc):
+        rc.configure_ldap(LDAP_Login_Fallback=False)
+        assert self.login(rc, "carol", "carol-pass").status_code == 200
+        rc.set_setting("LDAP_Enable", False)
+        assert self.login(rc, "carol", "carol-pass").json() == LOGIN_UNAUTHORIZED
+
     def test_group_filter_rejection_falls_back(self, rc):
         # victor is not in ROCKET_CHAT (the default group of the group filter).
         rc.configure_ldap(LDAP_Group_Filter_Enable=True,
                           LDAP_Group_Filter_Group_Member_Format="uid=#{username},ou=people," + rc.env["ldap_base_dn"])
         assert self.login(rc, "victor", "victor-pass").json() == LOGIN_UNAUTHORIZED
         assert self.login(rc, "alice", "alice-pass").status_code == 200
+
+
+class TestActiveDirectory:
+    """§6.2/§6.4 with LDAP_Server_Type "ad": the LDAP_AD_* fields (sAMAccountName, mail, cn) and the
+    objectGUID unique id, against the AD-like slapd (tests/sandbox/ldap/data/ad.ldif)."""
+
+    def test_search_and_sync(self, rc, slapd_ad):
+        rc.configure_ldap(slapd_ad.info, LDAP_Server_Type="ad", LDAP_Background_Sync=True)
+        assert post_test_search(rc, "aadams").json() == USER_FOUND
+        assert post_test_search(rc, "amy.adams@corp.example.com").json() == SEARCH_FAILED
+        assert sync_now(rc).json() == SYNC_STARTED
+        user = rc.user_info("aadams").json()["user"]
+        assert user["ldap"] is True
+        assert user["name"] == "Amy Adams"
+        assert user["emails"][0]["address"] == "amy.adams@corp.example.com"
+        assert user["services"]["ldap"]["idAttribute"] == "objectGUID"
+        assert user["services"]["ldap"]["id"] == base64.b64decode("2Nr5FNfoJVS1twIBcG9KkQ==").hex()
+
+    def test_login(self, rc, slapd_ad):
+        rc.configure_ldap(slapd_ad.info, LDAP_Server_Type="ad")
+        reply = requests.post(rc.api("login"), json={"user": "bbaker", "password": "bbaker-pass"}, timeout=30)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["data"]["me"]["username"] == "bbaker"

@@ -1,5 +1,7 @@
 """§5.1 GET /api/v1/settings, §5.2 GET /api/v1/settings/:_id, §5.6 private-settings:get, §5.7 env overwrite."""
 
+import time
+
 import pytest
 import requests
 
@@ -100,10 +102,54 @@ class TestList:
         assert ids & set(CATALOG) == PUBLIC_LDAP_IDS
         assert "LDAP_Enable" in ids
 
+    def test_sort(self, rc):
+        ids = [item["_id"] for item in list_settings(rc, count=0, sort='{"_id":-1}')["settings"]]
+        assert ids == sorted(ids, reverse=True)
+
+    def test_query_and_fields_ignored_in_8x(self, rc):
+        plain = list_settings(rc, count=0)
+        raw = list_settings(rc, count=0, query='{"_id":"LDAP_Port"}', fields='{"type":1,"secret":1}')
+        assert raw["settings"] == plain["settings"]
+        assert raw["total"] == plain["total"]
+
+    @pytest.mark.parametrize("param", ["query", "fields"])
+    def test_query_and_fields_rejected_in_9_0(self, rc, param):
+        rc.config(version="9.0.0")
+        reply = requests.get(rc.api("settings"), params={param: '{"_id":1}'}, headers=rc.admin, timeout=10)
+        assert reply.status_code == 400
+        assert reply.json()["success"] is False
+        assert reply.json()["errorType"] == "error-invalid-params"
+
     def test_needs_login(self, rc):
         reply = requests.get(rc.api("settings"), timeout=10)
         assert reply.status_code == 401
         assert reply.json() == NOT_LOGGED_IN
+
+
+class TestPublicList:
+    """§5.1 GET /api/v1/settings.public: no login; public, non-hidden settings only."""
+
+    def public(self, rc, **params):
+        reply = requests.get(rc.api("settings.public"), params=params, timeout=10)
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        assert body["success"] is True
+        return body
+
+    def test_only_public(self, rc):
+        ids = {item["_id"] for item in self.public(rc, count=0)["settings"]}
+        assert ids & set(CATALOG) == PUBLIC_LDAP_IDS
+
+    def test_id_filter(self, rc):
+        body = self.public(rc, _id="LDAP_Enable,LDAP_Host")
+        assert [item["_id"] for item in body["settings"]] == ["LDAP_Enable"]
+        assert body["settings"][0]["value"] is False
+        assert body["total"] == 1
+
+    def test_id_without_match(self, rc):
+        body = self.public(rc, _id="LDAP_Host")
+        assert body["settings"] == []
+        assert body["total"] == 0
 
 
 class TestLicenceSubstitution:
@@ -188,6 +234,20 @@ class TestPrivateSettings:
         # enableQuery comes as a JSON string.
         assert isinstance(docs["LDAP_Host"]["enableQuery"], str)
         assert "LDAP_Enable" in docs["LDAP_Host"]["enableQuery"]
+
+    def test_changed_since(self, rc):
+        time.sleep(0.05)  # after the reset's own writes
+        since = int(time.time() * 1000)
+        time.sleep(0.05)
+        rc.set_setting("LDAP_Host", "changed.example.org")
+        reply, frame = rc.method_call("private-settings:get", [{"$date": since}], rc.admin)
+        assert reply.status_code == 200, reply.text
+        result = frame["result"]
+        assert set(result) == {"update", "remove"}
+        updated = {doc["_id"]: doc for doc in result["update"]}
+        assert updated["LDAP_Host"]["value"] == "changed.example.org"
+        assert "LDAP_Port" not in updated
+        assert isinstance(result["remove"], list)
 
     def test_blocked_and_hidden(self, rc):
         rc.config(blocked=["LDAP_Port"], hidden=["LDAP_Host"])
