@@ -1,0 +1,120 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to chatops.rocketchat
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: session
+short_description: Log in to Rocket.Chat once for a whole play, and log out at its end
+version_added: 1.0.0
+description:
+  - Every module of the collection logs in and out by itself when it is given a username and a
+    password. A play that runs ten modules against a workspace then logs in ten times. This module
+    logs in once and returns the login token, so that later tasks can use it as O(api_user_id) and
+    O(api_token); with O(state=absent) it logs that token out again.
+  - With O(state=present) and a token (a personal access token) instead of a password, nothing is
+    done and RV(logged_in) is false; keep using the token as before.
+  - The result holds a live login token, so the task must have C(no_log) set to V(true); the module
+    fails otherwise.
+  - Logging in and out changes no setting, so C(changed) is always false and both states run in
+    check mode too.
+author:
+  - chatops.rocketchat contributors
+extends_documentation_fragment:
+  - chatops.rocketchat.connection
+  - chatops.rocketchat.connection.READ_ONLY
+options:
+  state:
+    description:
+      - V(present) logs in with O(api_username) and O(api_password) and returns the token.
+      - V(absent) logs out the token given as O(api_user_id) and O(api_token).
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - When the server asks for the password as second factor (the 2FA password fallback), a login
+    token alone cannot answer it; let every module log in with the password, or use a personal access
+    token created with C(Ignore Two Factor Authentication). A TOTP seed (O(api_totp_secret)) works
+    with the token.
+seealso:
+  - role: chatops.rocketchat.ldap
+    description: Uses this module to log in once per workspace.
+'''
+
+EXAMPLES = r'''
+- name: Log in once
+  chatops.rocketchat.session:
+    api_url: https://chat.example.org
+    api_username: automation
+    api_password: "{{ vault_rocketchat_password }}"
+  register: rocketchat_session
+  no_log: true
+
+- name: Work with the token
+  chatops.rocketchat.ldap_settings_info:
+    api_url: https://chat.example.org
+    api_user_id: "{{ rocketchat_session.user_id }}"
+    api_token: "{{ rocketchat_session.token }}"
+
+- name: Log out
+  chatops.rocketchat.session:
+    api_url: https://chat.example.org
+    api_user_id: "{{ rocketchat_session.user_id }}"
+    api_token: "{{ rocketchat_session.token }}"
+    state: absent
+  no_log: true
+'''
+
+RETURN = r'''
+logged_in:
+  description: Whether this run logged in (V(present)) or out (V(absent)).
+  returned: always
+  type: bool
+user_id:
+  description: Id of the user who logged in.
+  returned: when O(state=present) and it logged in
+  type: str
+token:
+  description: The login token. A secret; the task must have C(no_log) set.
+  returned: when O(state=present) and it logged in
+  type: str
+'''
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
+
+
+def keep_login(client):
+    """Log in and detach the login from ``client``, so that its ``close()`` does not log it out."""
+    # RocketChatClient logs in lazily on its first request and offers no public hand-over of the
+    # token yet; this reads it from the client's own fields.
+    client.server_info  # pylint: disable=pointless-statement
+    user_id, token = client._user_id, client._token  # pylint: disable=protected-access
+    client._logged_in = False  # pylint: disable=protected-access
+    return user_id, token
+
+
+def run(module, client):
+    if not module.no_log:
+        raise ModuleFailure('this module handles a login token: set "no_log: true" on the task.')
+    params = module.params
+    if params['state'] == 'absent':
+        if not params['api_token']:
+            raise ModuleFailure('state=absent logs out a token: give api_user_id and api_token.')
+        client.post('logout', read_only=True)  # logging out changes no setting: allowed in check mode
+        return dict(changed=False, logged_in=True)
+    if params['api_token']:
+        return dict(changed=False, logged_in=False)
+    user_id, token = keep_login(client)
+    return dict(changed=False, logged_in=True, user_id=user_id, token=token)
+
+
+def main():
+    run_module(dict(state=dict(type='str', choices=['present', 'absent'], default='present')), run)
+
+
+if __name__ == '__main__':
+    main()
