@@ -7,7 +7,6 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.directory impor
     DirectorySettings, MembershipSpec, membership, open_service_connection,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_checks import run_checks
-from tests.sandbox.fixtures import slapd, slapd_ad  # noqa: F401  (pytest fixtures)
 
 ROLE_MAP = '{"rocket-admin": "admin", "tech-support": "support", "manager": ["leader", "moderator"], "employee": "user"}'
 

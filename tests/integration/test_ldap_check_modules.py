@@ -3,50 +3,27 @@ Rocket.Chat sandbox and a real slapd; and ldap_check's preview compared with wha
 own sync and login do for the same settings and users."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 import requests
 
-from tests.sandbox.fixtures import sandbox, sandbox_clean, slapd  # noqa: F401  (pytest fixtures)
+from tests.integration.helpers import connection_vars, run_playbook
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLE_MAP = {"rocket-admin": "admin", "manager": ["leader", "moderator"], "employee": "user"}
 
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def run_tasks(tmp_path, sandbox, tasks, auth="admin", check=False):
-    """Run ``tasks`` ([(module, args)]) in one playbook; returns each task's registered result."""
-    env = sandbox.env
+def run_tasks(sandbox, tasks, auth="admin", check=False):
+    """Run ``tasks`` ([(module, args)]) in one playbook; returns (results, output)."""
     if auth == "admin":
-        connection = {"api_user_id": env["admin_user_id"], "api_token": env["admin_token"]}
+        defaults = connection_vars(sandbox)
     else:
-        connection = {"api_username": env["user_username"], "api_password": env["user_password"]}
-    connection["api_url"] = sandbox.url
-    play_tasks = []
-    for index, (module, args) in enumerate(tasks):
-        play_tasks.append({"name": "task %d" % index, "chatops.rocketchat." + module: args,
-                           "register": "r%d" % index, "ignore_errors": True})
-    out = tmp_path / "results.json"
-    play_tasks.append({"name": "save results", "ansible.builtin.copy": {
-        "content": "{{ [%s] | to_json }}" % ", ".join("r%d" % i for i in range(len(tasks))),
-        "dest": str(out)}, "check_mode": False})
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(json.dumps([{
-        "hosts": "localhost", "gather_facts": False,
-        "module_defaults": {"group/chatops.rocketchat.rocketchat": connection},
-        "tasks": play_tasks}]))
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
-               "-c", "local", str(playbook)] + (["--check"] if check else [])
-    environ = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "build", "collections"),
-                   ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR="1")
-    completed = subprocess.run(command, capture_output=True, text=True, env=environ, cwd=str(tmp_path),
-                               timeout=300, check=False)
-    assert out.exists(), completed.stdout + completed.stderr
-    return json.loads(out.read_text()), completed.stdout + completed.stderr
+        defaults = dict(api_url=sandbox.url, api_username=sandbox.env["user_username"],
+                        api_password=sandbox.env["user_password"])
+    run = run_playbook([{"chatops.rocketchat." + module: args} for module, args in tasks],
+                       module_defaults=defaults, check=check)
+    return run.results, run.output
 
 
 def save_settings(sandbox, settings):
@@ -78,7 +55,7 @@ def by_name(result):
 
 # --- ldap_check --------------------------------------------------------------------------------
 
-def test_ldap_check_typed_options_and_secrets(tmp_path, sandbox_clean, slapd):
+def test_ldap_check_typed_options_and_secrets(sandbox_clean, slapd):
     info = slapd.info
     typed = {
         "enabled": True, "server_type": "other",
@@ -92,7 +69,7 @@ def test_ldap_check_typed_options_and_secrets(tmp_path, sandbox_clean, slapd):
     }
     wrong = dict(typed, authentication=dict(typed["authentication"], bind_password="Wr0ng-Secret"),
                  users=[])
-    (good, bad, never), output = run_tasks(tmp_path, sandbox_clean, [
+    (good, bad, never), output = run_tasks(sandbox_clean, [
         ("ldap_check", typed), ("ldap_check", wrong), ("ldap_check", dict(typed, fail_on="never"))])
     assert good["failed"] is True and good["changed"] is False  # oscar has no e-mail
     checks = by_name(good)
@@ -110,10 +87,10 @@ def test_ldap_check_typed_options_and_secrets(tmp_path, sandbox_clean, slapd):
     assert sandbox_clean.requests() == [] or all(r["path"] == "/api/info" for r in sandbox_clean.requests())
 
 
-def test_ldap_check_reads_the_workspace_and_overrides(tmp_path, sandbox_clean):
+def test_ldap_check_reads_the_workspace_and_overrides(sandbox_clean):
     save_settings(sandbox_clean, directory_settings(sandbox_clean))
     sandbox_clean.clear_requests()
-    (saved, candidate), output = run_tasks(tmp_path, sandbox_clean, [
+    (saved, candidate), output = run_tasks(sandbox_clean, [
         ("ldap_check", {"source": "workspace", "users": [{"username": "alice"}]}),
         ("ldap_check", {"source": "workspace", "user_search": {"base_dn": "ou=gone,dc=example,dc=org"}}),
     ], check=True)
@@ -125,12 +102,12 @@ def test_ldap_check_reads_the_workspace_and_overrides(tmp_path, sandbox_clean):
     assert not any(r["wrote"] for r in sandbox_clean.requests())
 
 
-def test_ldap_check_over_granting_role_filter_fails(tmp_path, sandbox_clean, slapd):
+def test_ldap_check_over_granting_role_filter_fails(sandbox_clean, slapd):
     settings = directory_settings(sandbox_clean, LDAP_Sync_User_Data_Roles=True,
                                   LDAP_Sync_User_Data_Roles_BaseDN=slapd.info["groups_dn"],
                                   LDAP_Sync_User_Data_Roles_Filter="(&(objectClass=posixGroup)(memberUid=#{username}))",
                                   LDAP_Sync_User_Data_RolesMap=json.dumps(ROLE_MAP))
-    (result,), _ = run_tasks(tmp_path, sandbox_clean, [("ldap_check", check_args(settings))])
+    (result,), _ = run_tasks(sandbox_clean, [("ldap_check", check_args(settings))])
     assert result["failed"] is True
     assert "every user matching it" in by_name(result)["roles mapping"]["detail"]
 
@@ -140,7 +117,7 @@ def test_ldap_check_over_granting_role_filter_fails(tmp_path, sandbox_clean, sla
 AGREEMENT_USERS = ["alice", "bob", "frank", "heidi", "mallory", "oscar", "victor", "zoe"]
 
 
-def test_preview_agrees_with_the_sandbox_sync_and_login(tmp_path, sandbox_clean, slapd):
+def test_preview_agrees_with_the_sandbox_sync_and_login(sandbox_clean, slapd):
     settings = directory_settings(
         sandbox_clean,
         LDAP_Group_Filter_Enable=True, LDAP_Group_Filter_Group_Member_Format="#{userdn}",
@@ -150,7 +127,7 @@ def test_preview_agrees_with_the_sandbox_sync_and_login(tmp_path, sandbox_clean,
     save_settings(sandbox_clean, settings)
     users = [{"username": name, "password": "%s-pass" % name} for name in AGREEMENT_USERS]
     users[3]["password"] = "not-heidis-password"
-    (preview,), _ = run_tasks(tmp_path, sandbox_clean, [
+    (preview,), _ = run_tasks(sandbox_clean, [
         ("ldap_check", {"source": "workspace", "users": users, "fail_on": "never"})])
 
     synced = requests.post(sandbox_clean.url + "/api/v1/ldap.syncNow", json={},
@@ -190,11 +167,11 @@ def test_preview_agrees_with_the_sandbox_sync_and_login(tmp_path, sandbox_clean,
 # --- ldap_test_connection and ldap_test_search ----------------------------------------------------
 
 @pytest.mark.parametrize("version", ["8.8.1", "9.0.0"])
-def test_server_tests_succeed(tmp_path, sandbox_clean, version):
+def test_server_tests_succeed(sandbox_clean, version):
     sandbox_clean.config(version=version)
     save_settings(sandbox_clean, directory_settings(sandbox_clean))
     sandbox_clean.clear_requests()
-    (connection, search), output = run_tasks(tmp_path, sandbox_clean, [
+    (connection, search), output = run_tasks(sandbox_clean, [
         ("ldap_test_connection", {}),
         ("ldap_test_search", {"users": [{"username": "alice"}, {"username": "nobody", "expect": "not_found"}]}),
     ], check=True)
@@ -209,18 +186,18 @@ def test_server_tests_succeed(tmp_path, sandbox_clean, version):
     assert not any(r["wrote"] for r in sandbox_clean.requests())
 
 
-def test_8x_connection_test_passes_with_a_wrong_bind_password_and_ldap_check_catches_it(tmp_path, sandbox_clean):
+def test_8x_connection_test_passes_with_a_wrong_bind_password_and_ldap_check_catches_it(sandbox_clean):
     settings = directory_settings(sandbox_clean, LDAP_Authentication_Password="wrong-bind-password")
     save_settings(sandbox_clean, settings)
-    (connection, check), _ = run_tasks(tmp_path, sandbox_clean, [
+    (connection, check), _ = run_tasks(sandbox_clean, [
         ("ldap_test_connection", {}), ("ldap_check", {"source": "workspace"})])
     assert connection.get("failed") is not True and connection["bind_verified"] is False
     assert check["failed"] is True and by_name(check)["bind"]["status"] == "fail"
 
 
-def test_server_test_failures_are_explained(tmp_path, sandbox_clean):
+def test_server_test_failures_are_explained(sandbox_clean):
     save_settings(sandbox_clean, directory_settings(sandbox_clean, LDAP_Port=1))
-    (failed_connection, unexpected), _ = run_tasks(tmp_path, sandbox_clean, [
+    (failed_connection, unexpected), _ = run_tasks(sandbox_clean, [
         ("ldap_test_connection", {}),
         ("ldap_test_search", {"usernames": ["alice"]}),
     ])
@@ -229,7 +206,7 @@ def test_server_test_failures_are_explained(tmp_path, sandbox_clean):
     assert unexpected["failed"] is True and unexpected["server_error"] == "Connection_failed"
 
     save_settings(sandbox_clean, directory_settings(sandbox_clean))
-    (search,), _ = run_tasks(tmp_path, sandbox_clean, [
+    (search,), _ = run_tasks(sandbox_clean, [
         ("ldap_test_search", {"users": [{"username": "alice", "expect": "not_found"},
                                         {"username": "nobody"}]})])
     assert search["failed"] is True
@@ -237,23 +214,23 @@ def test_server_test_failures_are_explained(tmp_path, sandbox_clean):
     assert search["results"][1]["server_error"] == "LDAP_search_failed"
 
     save_settings(sandbox_clean, {"LDAP_Enable": False})
-    (disabled,), _ = run_tasks(tmp_path, sandbox_clean, [("ldap_test_connection", {})])
+    (disabled,), _ = run_tasks(sandbox_clean, [("ldap_test_connection", {})])
     assert disabled["failed"] is True and disabled["server_error"] == "LDAP_disabled"
     assert "ldap_settings" in disabled["meaning"]
 
 
-def test_server_tests_without_permission(tmp_path, sandbox_clean):
+def test_server_tests_without_permission(sandbox_clean):
     save_settings(sandbox_clean, directory_settings(sandbox_clean))
-    (connection, search), _ = run_tasks(tmp_path, sandbox_clean, [
+    (connection, search), _ = run_tasks(sandbox_clean, [
         ("ldap_test_connection", {}), ("ldap_test_search", {"usernames": ["alice"]})], auth="user")
     for result in (connection, search):
         assert result["failed"] is True and result["status"] == 403
         assert "test-admin-options" in result["msg"]
 
 
-def test_server_tests_on_9_without_licence(tmp_path, sandbox_clean):
+def test_server_tests_on_9_without_licence(sandbox_clean):
     save_settings(sandbox_clean, directory_settings(sandbox_clean))
     sandbox_clean.config(version="9.0.0", license="none")
-    (connection,), _ = run_tasks(tmp_path, sandbox_clean, [("ldap_test_connection", {})])
+    (connection,), _ = run_tasks(sandbox_clean, [("ldap_test_connection", {})])
     assert connection["failed"] is True and connection["server_error"] == "error-action-not-allowed"
     assert "ldap-enterprise" in connection["meaning"]
