@@ -29,7 +29,7 @@ description:
     M(chatops.rocketchat.ldap_role_mapping), M(chatops.rocketchat.ldap_channel_mapping) and
     M(chatops.rocketchat.ldap_team_mapping); this module refuses them.
 author:
-  - chatops.rocketchat contributors
+  - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES

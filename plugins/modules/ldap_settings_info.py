@@ -18,7 +18,7 @@ description:
     server or set by environment variables.
   - Secrets (the bind password) are left out unless O(include_secrets=true).
 author:
-  - chatops.rocketchat contributors
+  - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.READ_ONLY

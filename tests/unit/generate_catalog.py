@@ -38,7 +38,7 @@ def setting_line(entry):
         ('tab', entry['tab']),
         ('section', entry['section']),
     ]
-    return '    _setting(%s),\n' % ', '.join('%s=%r' % pair for pair in fields)
+    return '    _setting(\n' + ''.join('        %s=%r,\n' % pair for pair in fields) + '    ),\n'
 
 
 def generated_block(settings):
