@@ -81,6 +81,35 @@ class TestTestConnection:
         assert reply.status_code == 200, reply.text
         assert reply.json() == CONNECTION_OK
 
+    def test_ldaps_with_ca(self, rc):
+        rc.configure_ldap(LDAP_Encryption="ssl", LDAP_Port=int(rc.env["tls_port"]), LDAP_CA_Cert=rc.env["ca_cert_pem"],
+                          LDAP_Reject_Unauthorized=True)
+        reply = post_test_connection(rc)
+        assert reply.status_code == 200, reply.text
+        assert reply.json() == CONNECTION_OK
+
+    @pytest.mark.parametrize("encryption", ["ssl", "tls"])
+    def test_wrong_ca_fails(self, rc, encryption):
+        with open(rc.env["wrong_ca_cert_path"]) as wrong_ca:
+            pem = wrong_ca.read()
+        port = int(rc.env["tls_port"] if encryption == "ssl" else rc.env["port"])
+        rc.configure_ldap(LDAP_Encryption=encryption, LDAP_Port=port, LDAP_CA_Cert=pem, LDAP_Reject_Unauthorized=True)
+        reply = post_test_connection(rc)
+        assert reply.status_code == 400
+        assert reply.json() == CONNECTION_FAILED
+
+    def test_wrong_ca_accepted_when_not_rejecting(self, rc):
+        with open(rc.env["wrong_ca_cert_path"]) as wrong_ca:
+            pem = wrong_ca.read()
+        rc.configure_ldap(LDAP_Encryption="ssl", LDAP_Port=int(rc.env["tls_port"]), LDAP_CA_Cert=pem,
+                          LDAP_Reject_Unauthorized=False)
+        assert post_test_connection(rc).json() == CONNECTION_OK
+
+    def test_host_name_mismatch_fails(self, rc):
+        rc.configure_ldap(LDAP_Encryption="ssl", LDAP_Host=rc.env["mismatch_host"], LDAP_Port=int(rc.env["tls_port"]),
+                          LDAP_CA_Cert=rc.env["ca_cert_pem"], LDAP_Reject_Unauthorized=True)
+        assert post_test_connection(rc).json() == CONNECTION_FAILED
+
     def test_no_2fa_asked(self, rc):
         rc.require_2fa("password")
         rc.configure_ldap()
@@ -154,6 +183,11 @@ class TestSyncNow:
 
     def test_plain_user_not_authorized_is_400(self, rc, user_headers):
         rc.configure_ldap()
+        reply = sync_now(rc, user_headers)
+        assert reply.status_code == 400
+        assert reply.json() == {"success": False, "error": "error-not-authorized"}
+
+    def test_permission_checked_before_ldap_enable(self, rc, user_headers):
         reply = sync_now(rc, user_headers)
         assert reply.status_code == 400
         assert reply.json() == {"success": False, "error": "error-not-authorized"}

@@ -43,6 +43,8 @@ def test_login_accepts_every_body_form(rc, form):
     assert me["active"] is True
     assert isinstance(me["emails"], list) and me["emails"][0]["address"]
     assert "services" not in me
+    assert isinstance(me["settings"]["preferences"], dict)
+    assert "status" in me
     # The new token works with the user id (§1.1).
     assert requests.get(rc.api("me"), headers=auth(data["userId"], data["authToken"]), timeout=10).status_code == 200
 
@@ -155,6 +157,8 @@ def test_me_returns_the_caller_without_password_hash(rc, user_headers):
     assert body["active"] is True
     assert "user" in body["roles"]
     assert isinstance(body["emails"], list)
+    assert set(body) >= {"_id", "username", "name", "emails", "status", "active", "roles", "settings"}
+    assert isinstance(body["settings"]["preferences"], dict)
     assert "bcrypt" not in reply.text
     assert "password" not in body.get("services", {})
 

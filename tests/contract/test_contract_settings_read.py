@@ -169,6 +169,21 @@ class TestLicenceSubstitution:
         assert rc.get_setting("LDAP_Sync_User_Active_State") == "both"
         assert rc.get_setting("LDAP_Background_Sync") is True
 
+    def test_9_0_ldap_enable_is_enterprise(self, rc):
+        # §6.6 pending 9.0: LDAP_Enable gets enterprise:true, modules ['ldap-enterprise'], invalidValue false.
+        rc.config(version="9.0.0")
+        rc.set_setting("LDAP_Enable", True)
+        assert everything(rc)["LDAP_Enable"] == {"_id": "LDAP_Enable", "value": True, "enterprise": True,
+                                                 "invalidValue": False, "modules": ["ldap-enterprise"]}
+        rc.config(license="none")
+        assert everything(rc)["LDAP_Enable"]["value"] is False
+        assert rc.get_setting("LDAP_Enable") is True
+
+    def test_8x_ldap_enable_is_community(self, rc):
+        rc.set_setting("LDAP_Enable", True)
+        rc.config(license="none")
+        assert everything(rc)["LDAP_Enable"] == {"_id": "LDAP_Enable", "value": True}
+
     def test_fresh_unlicensed_workspace_has_no_enterprise_settings(self, rc):
         rc.config(license="none")
         rc.sandbox.reset()

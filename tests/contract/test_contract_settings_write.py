@@ -111,6 +111,33 @@ class TestSinglePost:
         assert good.status_code == 200, good.text
         assert rc.get_setting("LDAP_Host") == "2fa.example.org"
 
+    def test_code_header_without_method_is_no_code(self, rc):
+        rc.require_2fa("password")
+        headers = {**rc.admin_login(), "x-2fa-code": sha256_hex(rc.env["admin_password"])}
+        reply = post_one(rc, "LDAP_Host", {"value": "2fa.example.org"}, headers)
+        assert reply.status_code == 400
+        assert reply.json()["errorType"] == "totp-required"
+
+    def test_password_method_not_used_when_totp_enabled(self, rc):
+        # §3.2 step 5: a user with TOTP is asked for TOTP; a password digest is checked as a TOTP code.
+        rc.require_2fa("totp")
+        headers = {**rc.admin_login_totp(), **password_2fa(rc.env["admin_password"])}
+        reply = post_one(rc, "LDAP_Host", {"value": "2fa.example.org"}, headers)
+        assert reply.status_code == 400
+        assert reply.json()["errorType"] == "totp-invalid"
+        assert reply.json()["details"]["method"] == "totp"
+        assert rc.get_setting("LDAP_Host") == ""
+
+    def test_passed_2fa_is_remembered_for_the_token(self, rc):
+        rc.config(two_factor="password")
+        rc.set_setting("Accounts_TwoFactorAuthentication_RememberFor", 300)
+        headers = rc.admin_login()
+        first = post_one(rc, "LDAP_Host", {"value": "one.example.org"}, {**headers, **password_2fa(rc.env["admin_password"])})
+        assert first.status_code == 200, first.text
+        second = post_one(rc, "LDAP_Host", {"value": "two.example.org"}, headers)
+        assert second.status_code == 200, second.text
+        assert rc.get_setting("LDAP_Host") == "two.example.org"
+
     def test_totp_challenge(self, rc):
         rc.require_2fa("totp")
         headers = rc.admin_login_totp()

@@ -143,7 +143,7 @@ class TestRateLimiter:
         assert body["success"] is False
         assert re.fullmatch(r"Error, too many requests\. Please slow down\. You must wait \d+ seconds before "
                             r"trying this endpoint again\. \[error-too-many-requests\]", body["error"])
-        # Another route (and the same route with another method) has its own counter.
+        # Another route has its own counter (the key is client + route + method).
         assert requests.get(rc.api("roles.list"), headers=user_headers, timeout=10).status_code == 200
 
     def test_login_is_limited_too(self, rc):
@@ -162,3 +162,24 @@ class TestRateLimiter:
         for _ in range(self.LIMIT + 2):
             reply, _frame = rc.method_call("private-settings:get", [], user_headers)
             assert reply.status_code == 200
+
+    def test_limit_follows_the_settings(self, rc, user_headers):
+        rc.set_setting("API_Enable_Rate_Limiter_Limit_Calls_Default", 3)
+        rc.config(rate_limiter=True)
+        replies = [requests.get(rc.api("me"), headers=user_headers, timeout=10) for _ in range(4)]
+        assert [r.status_code for r in replies] == [200, 200, 200, 429]
+        assert replies[0].headers["X-RateLimit-Limit"] == "3"
+
+
+class TestPagingSettings:
+    """§1.4: API_Default_Count and API_Upper_Count_Limit drive list paging."""
+
+    def test_default_count(self, rc):
+        rc.set_setting("API_Default_Count", 10)
+        body = requests.get(rc.api("settings"), headers=rc.admin, timeout=10).json()
+        assert body["count"] == len(body["settings"]) == 10
+
+    def test_upper_limit(self, rc):
+        rc.set_setting("API_Upper_Count_Limit", 20)
+        body = requests.get(rc.api("settings"), params={"count": 50}, headers=rc.admin, timeout=10).json()
+        assert body["count"] == len(body["settings"]) == 20
