@@ -482,10 +482,11 @@ class _Run:
         map_changed = not maps_equal(stored.groups, after) or bool(stored.problems)
         self.warnings.extend("the stored map is rewritten: %s" % p for p in stored.problems)
 
+        declared = entries if params["state"] == "present" else OrderedDict()
         self.validate_settings(after)
-        self.validate_values(entries if params["state"] == "present" else OrderedDict(), after)
-        if params["validate_groups"] and after:
-            self.validate_groups(after)
+        self.validate_values(declared, after)
+        if params["validate_groups"] and declared:
+            self.validate_groups(list(declared))
         if not self.effective("LDAP_Enable"):
             self.warnings.append("LDAP is disabled (LDAP_Enable): the mappings take effect once it is enabled")
         if after and not self.effective(self.spec.setting(self.spec.enabled)):
@@ -569,8 +570,8 @@ class _Run:
             self.warnings.append("teams %s do not exist: a sync adds nobody to them (the server does not "
                                  "create teams)" % ", ".join(missing))
 
-    def validate_groups(self, after):
-        """Every mapped group exists in the directory, looked up with the settings this run leaves."""
+    def validate_groups(self, groups):
+        """Every declared group exists in the directory, looked up with the settings this run leaves."""
         spec = self.spec
         values = dict((i, self.snapshot.value(i)) for i in DIRECTORY_SETTING_DEFAULTS)
         values.update((i, self.effective(i)) for i, _ in spec.settings.values())
@@ -588,7 +589,7 @@ class _Run:
         if settings.get("LDAP_Authentication"):
             self.client.add_secret(settings.text("LDAP_Authentication_Password"))
         try:
-            missing = missing_groups(settings, base_dn, template, list(after))
+            missing = missing_groups(settings, base_dn, template, groups)
         except DirectoryError as exc:
             self.fail("validate_groups: the directory could not be searched (%s): %s"
                       % (exc.stage, self.client.redact(exc.message)))

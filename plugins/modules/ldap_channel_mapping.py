@@ -93,7 +93,7 @@ options:
     choices: [each_group, once]
   validate_groups:
     description:
-      - Check that every mapped group exists in the directory before writing (ldap3 from the
+      - Check that every group listed in O(mappings) exists in the directory before writing (ldap3 from the
         controller, with the workspace's LDAP connection settings).
     type: bool
     default: false

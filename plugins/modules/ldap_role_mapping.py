@@ -105,9 +105,9 @@ options:
     choices: [each_group, once]
   validate_groups:
     description:
-      - Check that every mapped group exists in the directory before writing, with ldap3 from the
-        controller and the LDAP connection settings of the workspace (host, port, encryption, CA,
-        service bind), using O(base_dn) and O(filter) with any member.
+      - Check that every group listed in O(mappings) exists in the directory before writing, with
+        ldap3 from the controller and the LDAP connection settings of the workspace (host, port,
+        encryption, CA, service bind), using O(base_dn) and O(filter) with any member.
     type: bool
     default: false
 requirements:

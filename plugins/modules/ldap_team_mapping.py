@@ -79,7 +79,7 @@ options:
     type: str
   validate_groups:
     description:
-      - Check that every mapped group exists in the directory before writing, with ldap3 from the
+      - Check that every group listed in O(mappings) exists in the directory before writing, with ldap3 from the
         controller and the workspace's LDAP connection settings.
       - A group exists when an entry matches O(query) (with any member) and one of its
         O(name_attributes) holds the group name.
