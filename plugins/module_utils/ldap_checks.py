@@ -184,6 +184,8 @@ def check_teams_config(settings):
 # --------------------------------------------------------------------------------------------
 
 def check_dns(endpoint):
+    if not endpoint.host:
+        return FAIL, 'LDAP_Host is empty'
     addresses = resolve_host(endpoint.host, endpoint.port)
     return OK, '%s resolves to %s' % (endpoint.host, ', '.join(addresses))
 

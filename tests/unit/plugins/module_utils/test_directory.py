@@ -1,0 +1,153 @@
+"""Unit tests of the directory code's pure parts: filters, placeholders, the user data mapping."""
+
+import pytest
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+    DirectorySettings, Entry, FilterSyntaxError, disabled_reason, group_filter_template, map_user,
+    slugify_username, substitute, user_search_filter, validate_filter, wrap_filter, _batchable_group_item,
+)
+
+
+@pytest.mark.parametrize('text', [
+    '(uid=alice)', '(&(objectClass=person)(|(uid=a)(mail=a@b)))', '(!(cn=x))', '(cn=Jo*n*)',
+    '(objectclass=*)', '(cn~=jon)', '(uidNumber>=10)', '(cn=a\\28b\\29)',
+    '(memberOf:1.2.840.113556.1.4.1941:=cn=g,dc=x)', '(cn:dn:=x)', '(:dn:2.5.13.5:=x)', '(cn;lang-de=x)',
+    '(&(cn=#{groupName})(memberUid=#{username}))',
+])
+def test_valid_filters(text):
+    validate_filter(text)
+
+
+@pytest.mark.parametrize('text, message, position', [
+    ('uid=alice', "expected '('", 0),
+    ('(&(uid=a)', "expected ')'", 9),
+    ('(uid=a))', 'after the end', 7),
+    ('(uid=a)(cn=b)', 'after the end', 7),
+    ('(=a)', 'attribute name', 1),
+    ('(cn=a(b)', "unescaped '('", 5),
+    ('(cn=a\\zz)', 'two hex digits', 5),
+    ('(&)', 'at least one filter', 2),
+    ('(!(a=b)(c=d))', "expected ')'", 7),
+    ('(cn>=a*)', "'*' is only allowed", 6),
+    ('(uid)', 'comparison operator', 4),
+    ('', "expected '('", 0),
+])
+def test_invalid_filters_say_what_and_where(text, message, position):
+    with pytest.raises(FilterSyntaxError) as error:
+        validate_filter(text)
+    assert message in str(error.value)
+    assert error.value.position == position
+
+
+def test_wrap_filter_adds_parentheses_like_the_server():
+    assert wrap_filter('objectClass=person') == '(objectClass=person)'
+    assert wrap_filter(' (objectClass=person) ') == '(objectClass=person)'
+
+
+def test_user_search_filter_escapes_and_ors_several_fields():
+    settings = DirectorySettings({'LDAP_Server_Type': '', 'LDAP_User_Search_Field': 'uid, mail',
+                                  'LDAP_User_Search_Filter': 'objectClass=person'})
+    assert user_search_filter(settings, 'a*(b)') == '(&(objectClass=person)(|(uid=a\\2a\\28b\\29)(mail=a\\2a\\28b\\29)))'
+    assert user_search_filter(settings, '*') == '(&(objectClass=person)(|(uid=*)(mail=*)))'
+
+
+def test_ad_server_type_reads_the_ad_twins():
+    settings = DirectorySettings({})  # the server's default type is ad
+    assert settings.search_fields == ['sAMAccountName']
+    assert DirectorySettings({'LDAP_Server_Type': ''}).search_fields == ['uid']
+
+
+def test_substitution_differs_between_group_filter_and_membership_filters():
+    template = '(&(member=#{userdn})(uid=#{username}))'
+    dn, name = 'cn=Smith\\, John,ou=people', 'j(x)'
+    assert substitute(template, username=name, userdn=dn) == '(&(member=cn=Smith\\5c, John,ou=people)(uid=j(x)))'
+    assert substitute(template, username=name, userdn=dn, group_filter=True) == \
+        '(&(member=cn=Smith\\, John,ou=people)(uid=j\\28x\\29))'
+    assert substitute('(cn=#{groupName})', group_name='admins') == '(cn=admins)'
+
+
+def test_group_filter_template_omits_empty_parts():
+    settings = DirectorySettings({'LDAP_Group_Filter_Enable': True, 'LDAP_Group_Filter_ObjectClass': '',
+                                  'LDAP_Group_Filter_Group_Member_Format': '#{userdn}'})
+    assert group_filter_template(settings) == '(&(uniqueMember=#{userdn})(cn=ROCKET_CHAT))'
+    assert group_filter_template(DirectorySettings({})) is None
+
+
+@pytest.mark.parametrize('template, batchable', [
+    ('(&(cn=#{groupName})(memberUid=#{username}))', ('cn', '#{groupName}')),
+    ('(&(member=#{userdn})(memberOf=cn=#{groupName},ou=groups))', ('memberOf', 'cn=#{groupName},ou=groups')),
+    ('(&(cn=#{groupName})(!(memberUid=#{username})))', None),
+    ('(|(ou=#{groupName})(cn=#{groupName}))', None),
+    ('(memberOf:1.2.840.113556.1.4.1941:=cn=#{groupName},ou=g)', None),
+    ('(&(cn=#{groupName}*)(memberUid=#{username}))', None),
+])
+def test_only_exact_filters_are_batched(template, batchable):
+    assert _batchable_group_item(template) == batchable
+
+
+def entry(**attributes):
+    return Entry('uid=jdoe,ou=people,dc=example,dc=org',
+                 dict((name, [v.encode('utf-8') if isinstance(v, str) else v for v in values])
+                      for name, values in attributes.items()))
+
+
+OPENLDAP = {'LDAP_Server_Type': ''}
+
+
+def test_mapping_of_a_plain_user():
+    mapped = map_user(entry(uid=['JDoe'], mail=['jdoe@example.org'], cn=['John Doe'], uidNumber=['1001']),
+                      DirectorySettings(OPENLDAP))
+    assert mapped['username'] == 'jdoe'  # slugified: lower case
+    assert mapped['email'] == 'jdoe@example.org'
+    assert mapped['name'] == 'John Doe'
+    assert (mapped['unique_id_attribute'], mapped['unique_id']) == ('uidNumber', b'1001'.hex())
+
+
+def test_username_and_name_templates():
+    settings = DirectorySettings(dict(OPENLDAP, LDAP_Username_Field='#{givenName}.#{sn}',
+                                      LDAP_Name_Field='#{sn}, #{givenName}'))
+    mapped = map_user(entry(givenName=['Zoë'], sn=['Zimmermann'], mail=['z@example.org']), settings)
+    assert mapped['username'] == 'zoe.zimmermann'
+    assert mapped['name'] == 'Zimmermann, Zoë'
+
+
+@pytest.mark.parametrize('attributes, settings, email, source', [
+    ({'mail': ['no-at-sign', 'a@x']}, {}, 'a@x', 'mail'),
+    ({'mail': ['no-at-sign']}, {}, None, None),
+    ({}, {'LDAP_Default_Domain': 'example.net'}, 'jdoe@example.net', 'LDAP_Default_Domain'),
+    # only the first e-mail attribute present counts; then the single mail value is the fallback
+    ({'userPrincipalName': ['jdoe'], 'mail': ['j@x']}, {'LDAP_Email_Field': 'userPrincipalName,mail'}, 'j@x', 'mail'),
+    ({'mail': ['a@x', 'b@x'], 'otherMail': ['c']}, {'LDAP_Email_Field': 'otherMail'}, None, None),
+])
+def test_email_rules(attributes, settings, email, source):
+    values = dict(OPENLDAP, **settings)
+    mapped = map_user(entry(uid=['jdoe'], **attributes), DirectorySettings(values))
+    assert (mapped['email'], mapped['email_source']) == (email, source)
+
+
+def test_binary_unique_id_is_hex():
+    guid = bytes(range(16))
+    mapped = map_user(entry(sAMAccountName=['jdoe'], objectGUID=[guid], mail=['j@x']), DirectorySettings({}))
+    assert (mapped['unique_id_attribute'], mapped['unique_id']) == ('objectGUID', guid.hex())
+
+
+def test_slug():
+    assert slugify_username('Jean-Luc Picard') == 'jean.luc.picard'
+    assert slugify_username('ÅsaÖberg') == 'asaoberg'
+
+
+@pytest.mark.parametrize('attributes, reason', [
+    ({}, None),
+    ({'pwdAccountLockedTime': ['000001010000Z']}, 'pwdAccountLockedTime'),
+    ({'loginDisabled': ['FALSE']}, 'loginDisabled'),  # any value counts, as on the server
+    ({'orclIsEnabled': ['DISABLED']}, 'orclIsEnabled'),
+    ({'orclIsEnabled': ['ENABLED']}, None),
+    ({'userAccountControl': ['514']}, 'userAccountControl'),
+    ({'userAccountControl': ['512']}, None),
+    ({'lockoutTime': ['0']}, None),
+    ({'lockoutTime': ['133000000000000000']}, 'lockoutTime'),
+    ({'lockoutTime': ['1000'], 'lockoutDuration': ['1']}, None),  # expired long ago
+])
+def test_disabled_rules(attributes, reason):
+    found = disabled_reason(entry(**attributes))
+    assert (found is None) if reason is None else (reason in found)
