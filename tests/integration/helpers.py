@@ -65,6 +65,17 @@ def connection_vars(sandbox, login=False, **overrides):
     return options
 
 
+def stored_settings(sandbox, prefix='LDAP_'):
+    """{id: stored value} of the sandbox's settings whose id starts with `prefix` (from /_sandbox/state)."""
+    return dict((s['_id'], s['value']) for s in sandbox.state()['settings']
+                if s['_id'].startswith(prefix) and 'value' in s)
+
+
+def writes(sandbox):
+    """The requests in the sandbox's log that changed stored state."""
+    return [r for r in sandbox.requests() if r['wrote']]
+
+
 def run_playbook(tasks, module_defaults=None, check=False, diff=False, verbosity=0, extra_env=None,
                  play_vars=None, timeout=300):
     """Run `tasks` (a list of task dicts) on localhost in one play; returns a `PlaybookRun`.

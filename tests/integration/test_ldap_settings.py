@@ -1,21 +1,9 @@
 """ldap_settings and ldap_settings_info through real ansible-playbook runs against the sandbox and slapd."""
 
-import pytest
-
-from tests.integration.helpers import connection_vars, run_playbook
+from tests.integration.helpers import connection_vars, run_playbook, stored_settings, writes
 
 LDAP_SETTINGS = 'chatops.rocketchat.ldap_settings'
 LDAP_SETTINGS_INFO = 'chatops.rocketchat.ldap_settings_info'
-
-
-def stored(sandbox):
-    """{id: stored value} of the sandbox's LDAP settings."""
-    return dict((s['_id'], s['value']) for s in sandbox.state()['settings']
-                if s['_id'].startswith('LDAP_') and 'value' in s)
-
-
-def writes(sandbox):
-    return [r for r in sandbox.requests() if r['wrote']]
 
 
 def openldap_config(sandbox):
@@ -45,7 +33,7 @@ def test_create_check_rerun_update_and_reset(sandbox_clean):
     assert result['changed'] and 'LDAP_Host' in result['changed_ids']
     assert result['diff']['before']['LDAP_Authentication_Password'] == ''
     assert result['diff']['after']['LDAP_Authentication_Password'] == '******** (changed)'
-    assert writes(sandbox) == [] and stored(sandbox)['LDAP_Host'] == ''
+    assert writes(sandbox) == [] and stored_settings(sandbox)['LDAP_Host'] == ''
     assert not [r for r in sandbox.requests() if r['method'] != 'GET' and 'private-settings' not in r['path']]
     assert secret not in planned.output
 
@@ -53,7 +41,7 @@ def test_create_check_rerun_update_and_reset(sandbox_clean):
     created = run_playbook([{LDAP_SETTINGS: config}, {LDAP_SETTINGS: config}], module_defaults=conn)
     first, second = created.results
     assert first['changed'] and not second['changed'] and second['changed_ids'] == []
-    values = stored(sandbox)
+    values = stored_settings(sandbox)
     assert values['LDAP_Server_Type'] == '' and values['LDAP_User_Search_Field'] == 'uid'
     assert values['LDAP_Port'] == sandbox.env['port'] and isinstance(values['LDAP_Port'], int)
     assert values['LDAP_Authentication_Password'] == secret
@@ -75,15 +63,15 @@ def test_create_check_rerun_update_and_reset(sandbox_clean):
     updated = run_playbook([{LDAP_SETTINGS: update}], module_defaults=conn).results[0]
     assert updated['changed_ids'] == ['LDAP_Search_Page_Size', 'LDAP_Timeout']
     assert updated['previous'] == {'LDAP_Search_Page_Size': 250, 'LDAP_Timeout': 60000}
-    assert stored(sandbox)['LDAP_Timeout'] == 30000
+    assert stored_settings(sandbox)['LDAP_Timeout'] == 30000
 
-    role_map_before = stored(sandbox)['LDAP_Sync_User_Data_RolesMap']
+    role_map_before = stored_settings(sandbox)['LDAP_Sync_User_Data_RolesMap']
     reset = run_playbook([{LDAP_SETTINGS: {'enabled': True, 'server_type': 'other',
                                            'connection': {'host': sandbox.env['host']},
                                            'reset_unspecified': True}}], module_defaults=conn, diff=True).results[0]
     assert {'LDAP_Port', 'LDAP_Timeout', 'LDAP_Authentication_Password', 'LDAP_BaseDN'} <= set(reset['changed_ids'])
     assert reset['previous']['LDAP_Authentication_Password'] == '********'
-    values = stored(sandbox)
+    values = stored_settings(sandbox)
     assert values['LDAP_Port'] == 389 and values['LDAP_Timeout'] == 60000 and values['LDAP_BaseDN'] == ''
     assert values['LDAP_Host'] == sandbox.env['host'] and values['LDAP_Server_Type'] == ''
     assert values['LDAP_Sync_User_Data_RolesMap'] == role_map_before  # owned by ldap_role_mapping
@@ -105,7 +93,7 @@ def test_invalid_input_is_refused_before_any_write(sandbox_clean):
                      'background_sync.interval:', '"every_24_hours"', 'settings.LDAP_Port: expected an integer',
                      'belongs to the ldap_role_mapping module', 'unknown LDAP setting id LDAP_No_Such_Setting'):
         assert fragment in message
-    assert writes(sandbox) == [] and stored(sandbox)['LDAP_Host'] == ''
+    assert writes(sandbox) == [] and stored_settings(sandbox)['LDAP_Host'] == ''
 
 
 def test_active_directory_routes_fields_to_the_ad_settings(sandbox_clean):
@@ -115,118 +103,8 @@ def test_active_directory_routes_fields_to_the_ad_settings(sandbox_clean):
                                                        'displayName'}}}],
                        module_defaults=connection_vars(sandbox))
     assert run.results[0]['changed_ids'] == ['LDAP_AD_Name_Field', 'LDAP_AD_User_Search_Field']
-    values = stored(sandbox)
+    values = stored_settings(sandbox)
     assert values['LDAP_AD_User_Search_Field'] == 'userPrincipalName' and values['LDAP_User_Search_Field'] == 'uid'
-
-
-def test_unlicensed_workspace_refuses_enterprise_settings_and_reset_leaves_them(sandbox_clean):
-    sandbox = sandbox_clean
-    sandbox.config(license='none')
-    sandbox.clear_requests()
-    conn = connection_vars(sandbox)
-    run = run_playbook([
-        {LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}, 'background_sync': {'enabled': True}}},
-        {LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}, 'reset_unspecified': True}},
-        {LDAP_SETTINGS_INFO: {}},
-    ], module_defaults=conn)
-    refused, reset, info = run.results
-    assert refused['failed'] and 'background_sync.enabled' in refused['msg'] and 'licence' in refused['msg']
-    assert reset['changed_ids'] == ['LDAP_Host']
-    assert info['edition'] == 'community' and not info['licence']['ldap_enterprise']
-    assert [w['path'] for w in writes(sandbox)] == ['/api/v1/settings']
-
-
-def test_fresh_unlicensed_workspace_lacks_enterprise_settings(sandbox_clean):
-    sandbox = sandbox_clean
-    sandbox.config(license='none', ee_settings_registered=False)
-    run = run_playbook([{LDAP_SETTINGS: {'auto_logout': {'enabled': True}}}, {LDAP_SETTINGS_INFO: {}}],
-                       module_defaults=connection_vars(sandbox))
-    refused, info = run.results
-    assert refused['failed'] and 'auto_logout.enabled' in refused['msg'] and 'ldap-enterprise' in refused['msg']
-    assert 'LDAP_Sync_AutoLogout_Enabled' in info['unavailable']
-
-
-@pytest.mark.parametrize('version, write_path', [
-    ('7.10.0', '/api/v1/method.call/saveSettings'),
-    ('8.5.0', '/api/v1/method.call/saveSettings'),
-    ('8.6.0', '/api/v1/settings'),
-])
-def test_version_bands_write_in_one_request_and_stay_idempotent(sandbox_clean, version, write_path):
-    sandbox = sandbox_clean
-    sandbox.config(version=version)
-    sandbox.clear_requests()
-    task = {LDAP_SETTINGS: {'enabled': True, 'connection': {'host': 'ldap.example.org', 'port': 1389},
-                            'custom_fields': {'enabled': True, 'map': {'mail': 'workEmail'}}}}
-    first, second = run_playbook([task, task], module_defaults=connection_vars(sandbox)).results
-    assert first['changed'] and not second['changed'] and first['server_version'].startswith(version[:3])
-    assert [w['path'] for w in writes(sandbox)] == [write_path]
-    values = stored(sandbox)
-    assert values['LDAP_Port'] == 1389 and values['LDAP_Sync_Custom_Fields'] is True
-
-
-@pytest.mark.parametrize('version', ['8.5.0', '8.8.1'])
-def test_two_factor_password_fallback_when_logged_in_with_a_password(sandbox_clean, version):
-    sandbox = sandbox_clean
-    sandbox.config(version=version, two_factor='password')
-    sandbox.clear_requests()
-    run = run_playbook([{LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}}}],
-                       module_defaults=connection_vars(sandbox, login=True), verbosity=3)
-    assert run.results[0]['changed'], run
-    assert stored(sandbox)['LDAP_Host'] == 'ldap.example.org'
-    paths = [(r['method'], r['path'], r['status']) for r in sandbox.requests()]
-    assert paths[0] == ('POST', '/api/v1/login', 200) and paths[-1] == ('POST', '/api/v1/logout', 200)
-    assert sandbox.env['admin_password'] not in run.output
-
-
-def test_two_factor_without_an_answer_is_explained(sandbox_clean):
-    sandbox = sandbox_clean
-    sandbox.config(two_factor='totp')
-    run = run_playbook([{LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}}}],
-                       module_defaults=connection_vars(sandbox, login=True))
-    result = run.results[0]
-    assert result['failed'] and 'api_totp_secret' in result['msg'] and 'bypassTwoFactor' in result['msg']
-    assert stored(sandbox)['LDAP_Host'] == ''
-
-
-def test_two_factor_totp_from_the_seed(sandbox_clean):
-    sandbox = sandbox_clean
-    sandbox.config(two_factor='totp')
-    conn = connection_vars(sandbox, login=True, api_totp_secret=sandbox.env['admin_totp_secret'])
-    run = run_playbook([{LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}}}], module_defaults=conn)
-    assert run.results[0]['changed'], run
-    assert stored(sandbox)['LDAP_Host'] == 'ldap.example.org'
-    assert sandbox.env['admin_totp_secret'] not in run.output
-
-
-def test_blocked_hidden_and_environment_owned_settings(sandbox_clean):
-    sandbox = sandbox_clean
-    sandbox.config(blocked=['LDAP_BaseDN'], hidden=['LDAP_Default_Domain'],
-                   overwrite={'LDAP_Host': 'env.example.org'})
-    sandbox.clear_requests()
-    run = run_playbook([
-        {LDAP_SETTINGS: {'user_search': {'base_dn': 'dc=example,dc=org'}}},
-        {LDAP_SETTINGS: {'data_sync': {'default_domain': 'example.org'}}},
-        {LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}}},
-        {LDAP_SETTINGS_INFO: {}},
-    ], module_defaults=connection_vars(sandbox))
-    blocked, hidden, env_owned, info = run.results
-    assert blocked['failed'] and 'LDAP_BaseDN is blocked' in blocked['msg']
-    assert hidden['failed'] and 'does not have the setting LDAP_Default_Domain' in hidden['msg']
-    assert env_owned['changed'] and any('OVERWRITE_SETTING_LDAP_Host' in w for w in env_owned['warnings'])
-    assert info['blocked'] == ['LDAP_BaseDN'] and info['env_owned'] == ['LDAP_Host']
-    assert 'LDAP_Default_Domain' in info['unavailable']
-    assert len(writes(sandbox)) == 1
-    sandbox.restart()
-    assert stored(sandbox)['LDAP_Host'] == 'env.example.org'
-
-
-def test_rate_limit_is_retried_with_a_warning(sandbox_clean):
-    sandbox = sandbox_clean
-    sandbox.fault('/api/v1/settings', 'ratelimit', method='POST', seconds=1, times=1)
-    result = run_playbook([{LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}}}],
-                          module_defaults=connection_vars(sandbox)).results[0]
-    assert result['changed'] and any('rate limited' in w for w in result['warnings'])
-    assert stored(sandbox)['LDAP_Host'] == 'ldap.example.org'
 
 
 def test_info_exports_a_config_ldap_settings_accepts_unchanged(sandbox_clean):
