@@ -283,6 +283,7 @@ options:
       - Raw setting ids and values, for example C(LDAP_Port) V(636), validated against the setting's
         type like the typed options. An id may not also be set by a typed option.
       - Only ids this module owns are accepted (all C(LDAP_*) settings except the role, channel and team mapping ones).
+      - The bind password is not accepted here; use O(authentication.bind_password), which is kept out of logs.
     type: dict
   reset_unspecified:
     description:
@@ -405,7 +406,7 @@ server_version:
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
-    ids_owned_by, ldap_settings_argument_spec,
+    ids_owned_by, is_secret, ldap_settings_argument_spec,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import UNREADABLE, settings_from_options
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
@@ -427,6 +428,10 @@ def desired_settings(params, snapshot):
     """``({id: value}, {id: option name})`` from the typed options and the raw ``settings`` map."""
     desired, names = settings_from_options(params, snapshot.value('LDAP_Server_Type', 'ad'))
     for setting_id, value in (params['settings'] or {}).items():
+        if is_secret(setting_id):
+            raise ModuleFailure('settings.%s: give the password with authentication.bind_password, which Ansible '
+                                'keeps out of logs; the raw settings map is not secret' % setting_id,
+                                invalid_option='settings.' + setting_id)
         if setting_id in desired:
             raise ModuleFailure('settings.%s: already set by the option %s; give it once'
                                 % (setting_id, names[setting_id]), invalid_option='settings.' + setting_id)

@@ -98,7 +98,9 @@ settings:
   type: dict
   sample: {LDAP_Enable: true, LDAP_Host: ldap.example.org, LDAP_Authentication_Password: "********"}
 ldap_settings:
-  description: The settings M(chatops.rocketchat.ldap_settings) owns, in its option format.
+  description:
+    - The settings M(chatops.rocketchat.ldap_settings) owns, in its option format. Enterprise settings are left
+      out while the licence is missing (the server only reports their fallback values then).
   returned: always
   type: dict
   sample: {enabled: true, server_type: other, connection: {host: ldap.example.org, port: 389, encryption: tls}}
@@ -145,8 +147,9 @@ def run(module, client):
     shown = dict((setting_id, value if include_secrets and value is not UNREADABLE else mask(setting_id, value))
                  for setting_id, value in values.items())
     owned = dict((setting_id, values[setting_id]) for setting_id in ids_owned_by('ldap_settings')
-                 if setting_id in values and not (module.params['only_non_default'] and
-                                                  same(setting_id, SETTINGS[setting_id].default, values[setting_id])))
+                 if setting_id in values and not snapshot.unlicensed(setting_id) and
+                 not (module.params['only_non_default'] and
+                      same(setting_id, SETTINGS[setting_id].default, values[setting_id])))
     return dict(
         changed=False,
         server_version=client.server_version_string,

@@ -58,3 +58,10 @@ def test_the_same_id_from_an_option_and_the_raw_map_is_refused():
         ldap_settings.desired_settings(params(user_search={'search_field': 'uid'},
                                               settings={'LDAP_AD_User_Search_Field': 'cn'}), snapshot('ad'))
     assert 'settings.LDAP_AD_User_Search_Field: already set by the option user_search.search_field' in err.value.msg
+
+
+def test_the_bind_password_is_refused_in_the_raw_map():
+    with pytest.raises(ModuleFailure) as err:
+        ldap_settings.desired_settings(params(settings={'LDAP_Authentication_Password': 'pw-in-clear'}),
+                                       snapshot(''))
+    assert 'authentication.bind_password' in err.value.msg and 'pw-in-clear' not in err.value.msg
