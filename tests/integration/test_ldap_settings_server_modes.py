@@ -36,10 +36,21 @@ def test_fresh_unlicensed_workspace_lacks_enterprise_settings(sandbox_clean):
     assert 'LDAP_Sync_AutoLogout_Enabled' in info['unavailable']
 
 
+def test_pending_9_0_makes_ldap_enable_an_enterprise_setting(sandbox_clean):
+    sandbox = sandbox_clean
+    sandbox.config(version='9.0.0', license='none')
+    run = run_playbook([{LDAP_SETTINGS: {'enabled': True}}, {LDAP_SETTINGS: {'connection': {'host': 'h.example.org'}}}],
+                       module_defaults=connection_vars(sandbox))
+    refused, accepted = run.results
+    assert refused['failed'] and 'enabled: LDAP_Enable is an Enterprise setting' in refused['msg']
+    assert accepted['changed_ids'] == ['LDAP_Host']
+
+
 @pytest.mark.parametrize('version, write_path', [
     ('7.10.0', '/api/v1/method.call/saveSettings'),
     ('8.5.0', '/api/v1/method.call/saveSettings'),
     ('8.6.0', '/api/v1/settings'),
+    ('9.0.0', '/api/v1/settings'),
 ])
 def test_version_bands_write_in_one_request_and_stay_idempotent(sandbox_clean, version, write_path):
     sandbox = sandbox_clean
