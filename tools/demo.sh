@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# The demo `make demo` runs: the GitOps workflow of chatops.rocketchat from nothing, against two
+# sandboxed Rocket.Chat workspaces (staging and prod) and a real OpenLDAP server (slapd).
+#
+# Run it through `make demo` (which builds .venv and the collection tree first), or directly from
+# the repository root once they exist. Everything it starts is stopped when it ends, also on
+# Ctrl-C or an error. Work files (logs, the report) go to build/demo/.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+PY="$ROOT/.venv/bin/python"
+PLAYBOOK="$ROOT/.venv/bin/ansible-playbook"
+INVENTORY="$ROOT/playbooks/inventories/demo"
+WORK="$ROOT/build/demo"
+REPORT="$WORK/rocketchat-ldap-report.md"
+PROD_READY="$ROOT/.sandbox/prod.json"
+PROD_PID=""
+
+export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-$ROOT/build/collections}"
+export ANSIBLE_PYTHON_INTERPRETER="${ANSIBLE_PYTHON_INTERPRETER:-$PY}"
+export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PIPELINING=1
+# Only what changed or failed, and the recap: the demo's output stays short.
+export ANSIBLE_DISPLAY_OK_HOSTS=0 ANSIBLE_DISPLAY_SKIPPED_HOSTS=0
+
+bold=$(tput bold 2>/dev/null || true)
+plain=$(tput sgr0 2>/dev/null || true)
+STEP=0
+START=$SECONDS
+step() { STEP=$((STEP + 1)); printf '\n%s== %d. %s ==%s\n' "$bold" "$STEP" "$1" "$plain"; }
+say() { printf '   %s\n' "$@"; }
+elapsed() { printf '   (%d s)\n' $((SECONDS - $1)); }
+
+stop_everything() {
+    local status=$?
+    trap - EXIT INT TERM
+    printf '\n%s== Stopping the sandbox ==%s\n' "$bold" "$plain"
+    if [[ -n "$PROD_PID" ]]; then kill "$PROD_PID" 2>/dev/null || true; fi
+    "$PY" -m tests.sandbox stop >/dev/null 2>&1 || true
+    say "stopped: both workspaces and slapd"
+    if [[ $status -eq 0 ]]; then
+        say "demo finished in $((SECONDS - START)) s; the report stays in ${REPORT#"$ROOT"/}"
+    else
+        say "the demo failed (exit $status); logs are in ${WORK#"$ROOT"/}/"
+    fi
+    exit $status
+}
+
+# playbook NAME LOG [args...]: run chatops.rocketchat.NAME against the demo inventory; its output
+# goes to build/demo/LOG.log and only the changed/failed tasks and the recap are shown.
+playbook() {
+    local name=$1 log="$WORK/$2.log"; shift 2
+    local status=0
+    "$PLAYBOOK" -i "$INVENTORY" "chatops.rocketchat.$name" -e "ldap_report_path=$REPORT" "$@" >"$log" 2>&1 || status=$?
+    local diff_lines='^this-matches-nothing$'  # DIFF=1: also the changed settings' before/after lines (masked)
+    if [[ "${DIFF:-0}" == 1 ]]; then diff_lines='^[-+] '; fi
+    grep -E "^(changed|fatal|failed):|^TASK \\[|^PLAY RECAP|^(staging|prod) +:|\"msg\":|$diff_lines" "$log" \
+        | grep -v -E 'Collect this workspace|Write the report' \
+        | awk '/^TASK \[/ {task=$0; next} {if (task) {print "   " task; task=""} print "   " $0}'
+    return $status
+}
+
+# The summary table at the top of the Markdown report.
+report_table() { sed -n '/^| Workspace/,/^$/p' "$REPORT" | sed 's/^/   /'; }
+
+# users URL: the workspace's LDAP users with their roles (REST API, as an administrator).
+users() {
+    "$PY" - "$1" "$ADMIN_USER_ID" "$ADMIN_TOKEN" <<'EOF'
+import sys, requests
+url, user_id, token = sys.argv[1:]
+reply = requests.get(url + "/api/v1/users.list", params={"count": 0},
+                     headers={"X-User-Id": user_id, "X-Auth-Token": token}, timeout=30).json()
+ldap_users = sorted((u for u in reply["users"] if u.get("ldap")), key=lambda u: u["username"])
+special = [u for u in ldap_users if set(u.get("roles", [])) != {"user"}]
+for u in special:
+    print("   %-8s %s" % (u["username"], ", ".join(sorted(u["roles"]))))
+names = sorted(u["username"] for u in ldap_users)
+print("   ... and %d more LDAP users with the role user (%d in all)" % (len(ldap_users) - len(special), len(names)))
+for name in ("victor", "walter"):
+    print("   %s: %s" % (name, "present" if name in names else "not imported"))
+EOF
+}
+
+mkdir -p "$WORK"
+rm -f "$REPORT"
+trap stop_everything EXIT
+trap 'exit 130' INT TERM
+
+printf '%sRocket.Chat LDAP as code: the chatops.rocketchat demo%s\n' "$bold" "$plain"
+say "Two Rocket.Chat workspaces, staging and prod, get their LDAP configuration from one Git" \
+    "inventory (playbooks/inventories/demo). Rocket.Chat is a sandbox that speaks its REST API;" \
+    "the directory is a real OpenLDAP server with 32 sample people."
+
+step "Start a real OpenLDAP server and two Rocket.Chat workspaces"
+t=$SECONDS
+if ! "$PY" -m tests.sandbox start ${SANDBOX_ARGS:-} >"$WORK/sandbox.log" 2>&1; then
+    cat "$WORK/sandbox.log" >&2
+    say "could not start the sandbox (is one already running? \`make sandbox-stop\` stops it)"
+    exit 1
+fi
+# tests.sandbox runs one workspace; the second one is another sandbox process on its own free port.
+PROD_PID=$("$PY" - "$PROD_READY" "$WORK/prod.log" <<'EOF'
+import sys
+from tests.sandbox.rocketchat.launcher import sandbox_args, spawn
+process, info = spawn(sandbox_args(ready_file=sys.argv[1]), sys.argv[2], sys.argv[1], timeout=30)
+print(info["pid"])
+EOF
+)
+eval "$("$PY" - "$ROOT/.sandbox/env.json" "$PROD_READY" <<'EOF'
+import json, shlex, sys
+env = json.load(open(sys.argv[1]))
+prod = json.load(open(sys.argv[2]))
+values = {"DEMO_STAGING_URL": env["rocketchat_url"], "DEMO_PROD_URL": prod["rocketchat_url"],
+          "DEMO_ADMIN_PASSWORD": env["admin_password"], "DEMO_LDAP_PORT": env["port"],
+          "DEMO_LDAP_BIND_PASSWORD": env["ldap_bind_password"],
+          "ADMIN_USER_ID": env["admin_user_id"], "ADMIN_TOKEN": env["admin_token"],
+          "PROD_ADMIN_USER_ID": prod["admin_user_id"], "PROD_ADMIN_TOKEN": prod["admin_token"]}
+for key, value in values.items():
+    print("export %s=%s" % (key, shlex.quote(str(value))))
+EOF
+)"
+say "slapd:   ldap://localhost:$DEMO_LDAP_PORT (dc=example,dc=org)" \
+    "staging: $DEMO_STAGING_URL" "prod:    $DEMO_PROD_URL"
+elapsed $t
+
+# The demo keeps the sync for its own step (by default configure syncs after a change).
+NO_SYNC=(-e ldap_sync_mode=never)
+
+step "Configure both workspaces from the inventory (chatops.rocketchat.configure)"
+say "Proves: one playbook sets the LDAP settings and the group-to-role map and runs the server's" \
+    "own tests, on each workspace with its own settings (prod only admits members of the" \
+    "ROCKET_CHAT group). The report lists every changed setting, secrets masked."
+t=$SECONDS
+playbook configure 1-configure "${NO_SYNC[@]}"
+echo
+report_table
+elapsed $t
+
+step "Run it again: nothing changes"
+say "Proves: the run is idempotent (changed=0, no write request, no sync)."
+t=$SECONDS
+playbook configure 2-configure-again "${NO_SYNC[@]}"
+elapsed $t
+
+step "Someone changes prod by hand, behind Ansible's back"
+say "An administrator turns prod's group filter off in the admin UI (here: a REST call with curl)," \
+    "so every directory user could now log in to prod."
+curl -sS -o /dev/null -w '   POST /api/v1/settings/LDAP_Group_Filter_Enable -> HTTP %{http_code}\n' \
+    -X POST "$DEMO_PROD_URL/api/v1/settings/LDAP_Group_Filter_Enable" \
+    -H "X-User-Id: $PROD_ADMIN_USER_ID" -H "X-Auth-Token: $PROD_ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' -d '{"value": false}'
+
+step "The scheduled drift check catches it (chatops.rocketchat.drift)"
+say "Proves: check mode with diff compares each workspace with Git without writing anything, and" \
+    "fails (as a CI job would) naming what drifted; staging is still fine."
+t=$SECONDS
+if DIFF=1 playbook drift 4-drift; then
+    say "drift was NOT detected: the demo expected it to be" >&2
+    exit 1
+fi
+say "-> the drift job failed, as it should."
+echo
+report_table
+elapsed $t
+
+step "Put prod back and sync the users (configure, then chatops.rocketchat.sync)"
+say "Proves: applying Git again repairs the drift; Sync Now imports the directory's users, and the" \
+    "group-to-role map gives them their roles."
+t=$SECONDS
+playbook configure 5-repair "${NO_SYNC[@]}"
+playbook sync 5-sync
+echo
+report_table
+elapsed $t
+say "" "Users in staging (LDAP users, roles from the group map):"
+users "$DEMO_STAGING_URL"
+ADMIN_USER_ID=$PROD_ADMIN_USER_ID ADMIN_TOKEN=$PROD_ADMIN_TOKEN
+say "" "Users in prod (support staff are livechat agents; the group filter keeps victor and walter out):"
+users "$DEMO_PROD_URL"
+
+step "The report (what a pipeline posts as a merge-request comment)"
+say "Every playbook run rewrites ${REPORT#"$ROOT"/}; the sync's report, prod's section:"
+echo
+sed -n '/^## prod/,$p' "$REPORT" | grep -v '^$' | head -22 | sed 's/^/   /'
+say "..."
