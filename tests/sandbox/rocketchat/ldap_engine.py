@@ -91,52 +91,6 @@ def _rest_body(self, route, major_version):
 LdapError.rest_body = _rest_body
 
 
-class _UserIndex:
-    """Lookups the importer makes, over a snapshot of the store's users (O(1) per entry, so
-    a 10,000-user sync does not scan the user list once per entry)."""
-
-    def __init__(self, users):
-        self.by_ldap_id = {}
-        self.by_username = {}
-        self.by_username_ci = {}
-        self.by_email = {}
-        for user in users:
-            self.add(user)
-
-    def add(self, user):
-        ldap = (user.get("services") or {}).get("ldap") or {}
-        if ldap.get("id"):
-            self.by_ldap_id[ldap["id"]] = user
-        if user.get("username"):
-            self.by_username[user["username"]] = user
-            self.by_username_ci[user["username"].lower()] = user
-        for email in user.get("emails") or ():
-            self.by_email[email["address"].lower()] = user
-
-    def linked(self, ldap_id, attribute):
-        """``findOneByLDAPId``: the id, and the attribute when one is given."""
-        user = self.by_ldap_id.get(ldap_id)
-        if user and attribute and ((user.get("services") or {}).get("ldap") or {}).get("idAttribute") != attribute:
-            return None
-        return user
-
-    def unlinked(self, emails, username):
-        """Merge candidates: an unlinked user by first e-mail, then by username ignoring case."""
-        for user in (self.by_email.get(emails[0].lower()) if emails else None,
-                     self.by_username_ci.get((username or "").lower())):
-            if user and not user.get("ldap"):
-                return user
-        return None
-
-    def clash(self, username, emails):
-        if username and username.lower() in self.by_username_ci:
-            return f"username {username} is already in use"
-        for email in emails:
-            if email.lower() in self.by_email:
-                return f"e-mail {email} is already in use"
-        return None
-
-
 class LdapEngine:
     def __init__(self, store, *, major_version):
         self._store = store
@@ -205,16 +159,15 @@ class LdapEngine:
                 self._log(f"LDAP ➔ debug Fallback to default account system: {username}")
                 return None
             slugified = self._mapper.login_username(entry, username)
-            index = self._index()
             try:
                 data = self._mapper.map(entry, used_username=slugified)
             except RejectedEntry as error:
                 self._log(f"LDAP ➔ error {error}")
                 raise LdapError(INTERNAL, reason=str(error)) from None
-            user = index.linked(data["ldap_id"], data["ldap_id_attribute"]) or index.by_username.get(slugified)
+            user = self._linked_user(data) or self._user_named_exactly(slugified)
             if user is not None:
                 return self._login_existing(conn, user, entry, data, password)
-            return self._login_new(conn, entry, data, slugified, password, index)
+            return self._login_new(conn, entry, data, slugified, password)
 
     def _find_login_entry(self, conn, username, password):
         escaped = escape_username(username)
@@ -254,10 +207,10 @@ class LdapEngine:
         self._on_login(conn, user, entry, password, is_new=False, synced=sync_data)
         return self._store.find_user(user_id=user["_id"])
 
-    def _login_new(self, conn, entry, data, slugified, password, index):
+    def _login_new(self, conn, entry, data, slugified, password):
         if not self._mapper.username_field():
             data["username"] = slugified
-        clash = index.clash(data["username"], data["emails"])
+        clash = self._clash(data["username"], data["emails"])
         if clash:
             self._log(f"LDAP ➔ error Cannot create the LDAP user: {clash}")
             return None
@@ -275,9 +228,34 @@ class LdapEngine:
 
     # --- users ---------------------------------------------------------------------------
 
-    def _index(self):
-        with self._store.lock:
-            return _UserIndex(self._store.users())
+    # The importer's lookups, answered by the store's indexes (one lookup per entry, not a scan).
+    def _linked_user(self, data):
+        """``findOneByLDAPId``: the unique id, and its attribute when one is given."""
+        user = self._store.find_user(ldap_id=data["ldap_id"])
+        attribute = data["ldap_id_attribute"]
+        if user and attribute and ((user.get("services") or {}).get("ldap") or {}).get("idAttribute") != attribute:
+            return None
+        return user
+
+    def _user_named_exactly(self, username):
+        user = self._store.find_user(username=username)
+        return user if user is not None and user["username"] == username else None
+
+    def _unlinked_user(self, emails, username):
+        """Merge candidates: an unlinked user by first e-mail, then by username ignoring case."""
+        for user in (self._store.find_user(email=emails[0]) if emails else None,
+                     self._store.find_user(username=username) if username else None):
+            if user and not user.get("ldap"):
+                return user
+        return None
+
+    def _clash(self, username, emails):
+        if username and self._store.find_user(username=username) is not None:
+            return f"username {username} is already in use"
+        for email in emails:
+            if self._store.find_user(email=email) is not None:
+                return f"e-mail {email} is already in use"
+        return None
 
     def _create_user(self, data):
         with self._store.lock:
@@ -337,7 +315,6 @@ class LdapEngine:
         """One paged search of every user, then each entry through the converter rules."""
         entries = conn.search_all_users()
         self._log(f"LDAP ➔ info LDAP finished loading users. Users added to importer: {len(entries)}")
-        index = self._index()
         touched = set()
         for entry in entries:
             ldap_username = self._mapper.ldap_username(entry) or ""
@@ -349,9 +326,9 @@ class LdapEngine:
             except RejectedEntry as error:
                 self._log(f"LDAP ➔ error {error}: {entry.dn}")
                 continue
-            user = index.linked(data["ldap_id"], data["ldap_id_attribute"])
+            user = self._linked_user(data)
             if user is None and merge:
-                user = index.unlinked(data["emails"], data["username"])
+                user = self._unlinked_user(data["emails"], data["username"])
             if user is not None:
                 if not update_existing:
                     continue
@@ -360,13 +337,12 @@ class LdapEngine:
             else:
                 if not create_new:
                     continue
-                clash = index.clash(data["username"], data["emails"])
+                clash = self._clash(data["username"], data["emails"])
                 if clash:
                     self._log(f"LDAP ➔ error Failed to import {entry.dn}: {clash}")
                     continue
                 user = self._create_user(data)
                 is_new = True
-            index.add(user)
             touched.add(user["_id"])
             self._advanced_sync(conn, user, entry.dn, is_new)
         return touched
@@ -546,7 +522,7 @@ class LdapEngine:
         if room is not None:
             return room
         owner = str(self._setting("LDAP_Sync_User_Data_Channels_Admin") or "")
-        owner_user = next((candidate for candidate in self._users_named(owner)), None)
+        owner_user = self._store.find_user(username=owner)  # findOneByUsernameIgnoringCase
         if owner_user is None:
             self._log(f"LDAP ➔ error Failed to sync user room, channel = {name}: "
                       f"channel owner {owner} does not exist")
@@ -554,15 +530,6 @@ class LdapEngine:
         self._log(f"LDAP ➔ debug Channel '{name}' doesn't exist, creating it.")
         with self._store.lock:
             return self._store.create_channel(name, owner_user["username"], {"ldap": True})
-
-    def _users_named(self, username):
-        """``findOneByUsernameIgnoringCase``."""
-        exact = self._store.find_user(username=username)
-        if exact is not None:
-            yield exact
-            return
-        with self._store.lock:
-            yield from [user for user in self._store.users() if (user.get("username") or "").lower() == username.lower()]
 
     def _sync_teams(self, conn, user, dn, is_new):
         if self._setting("LDAP_Enable_LDAP_Groups_To_RC_Teams") is not True:

@@ -79,6 +79,11 @@ _USER_FIELDS = {"username", "name", "email", "active", "custom_fields", "extensi
                 "ldap_id_attribute", "avatar_sha256", "password"}
 
 
+def _copy_value(value):
+    # the engine reads settings ~20 times per synced user: copy only what a caller could mutate
+    return value if isinstance(value, (str, int, float, bool, type(None))) else copy.deepcopy(value)
+
+
 def random_id(length=17):
     """A Meteor-style random id."""
     return "".join(secrets.choice(_ID_CHARS) for _ in range(length))
@@ -298,7 +303,7 @@ class Store:
                                        "protected": False, "scope": "Users"}
 
     def _build_users(self):
-        self.users_by_id = {}
+        self._clear_user_indexes()
         epoch = settings_store.EPOCH
         admin = self.create_user(username=ADMIN_USERNAME, name="Administrator", email="admin@rocketchat.test",
                                  roles=("admin", "user"), password=ADMIN_PASSWORD, _user_id=self.admin_id)
@@ -371,23 +376,64 @@ class Store:
             if doc is None:
                 return None
             if doc.get("enterprise") and not all(self.licensed(m) for m in doc.get("modules") or []):
-                return copy.deepcopy(doc.get("invalidValue"))
-            return copy.deepcopy(doc.get("value"))
+                return _copy_value(doc.get("invalidValue"))
+            return _copy_value(doc.get("value"))
 
     def find_user(self, *, user_id=None, username=None, email=None, ldap_id=None):
+        """The first user (in creation order) matching every given criterion; username and e-mail
+        ignore case. Served from indexes, so a 10,000-user import is not quadratic."""
         with self.lock:
-            for user in self.users_by_id.values():
-                if user_id is not None and user["_id"] != user_id:
-                    continue
-                if username is not None and user["username"].lower() != str(username).lower():
-                    continue
-                if email is not None and not any(e["address"].lower() == str(email).lower()
-                                                 for e in user.get("emails") or []):
-                    continue
-                if ldap_id is not None and (user["services"].get("ldap") or {}).get("id") != ldap_id:
-                    continue
-                return user
+            if user_id is not None:
+                candidates = [user_id] if user_id in self.users_by_id else []
+            elif username is not None:
+                candidates = self._by_username.get(str(username).lower(), ())
+            elif email is not None:
+                candidates = self._by_email.get(str(email).lower(), ())
+            elif ldap_id is not None:
+                candidates = self._by_ldap_id.get(ldap_id, ())
+            else:
+                candidates = self.users_by_id
+            for candidate in sorted(candidates, key=self._creation_order.__getitem__):
+                user = self.users_by_id[candidate]
+                if self._matches(user, username=username, email=email, ldap_id=ldap_id):
+                    return user
             return None
+
+    @staticmethod
+    def _matches(user, *, username, email, ldap_id):
+        if username is not None and user["username"].lower() != str(username).lower():
+            return False
+        if email is not None and not any(e["address"].lower() == str(email).lower()
+                                         for e in user.get("emails") or []):
+            return False
+        if ldap_id is not None and (user["services"].get("ldap") or {}).get("id") != ldap_id:
+            return False
+        return True
+
+    # Indexes of users_by_id: lower-case username / e-mail and services.ldap.id -> {user ids}.
+    # Every change of those fields goes through create_user/update_user, which keep them current.
+    def _clear_user_indexes(self):
+        self.users_by_id = {}
+        self._creation_order = {}
+        self._by_username = {}
+        self._by_email = {}
+        self._by_ldap_id = {}
+
+    @staticmethod
+    def _index_keys(user):
+        return ((user["username"].lower(),),
+                tuple({e["address"].lower() for e in user.get("emails") or []}),
+                tuple(k for k in ((user["services"].get("ldap") or {}).get("id"),) if k is not None))
+
+    def _index_user(self, user, *, add):
+        for index, keys in zip((self._by_username, self._by_email, self._by_ldap_id), self._index_keys(user)):
+            for key in keys:
+                if add:
+                    index.setdefault(key, set()).add(user["_id"])
+                else:
+                    index[key].discard(user["_id"])
+                    if not index[key]:
+                        del index[key]
 
     def users(self):
         with self.lock:
@@ -424,6 +470,8 @@ class Store:
             if password is not None:
                 user["services"]["password"] = {"bcrypt": _hash_digest(password_digest(password))}
             self.users_by_id[user["_id"]] = user
+            self._creation_order[user["_id"]] = len(self._creation_order)
+            self._index_user(user, add=True)
             self.mark_write()
             return user
 
@@ -435,44 +483,52 @@ class Store:
             user = self.users_by_id[user_id]
             before = copy.deepcopy({k: v for k, v in user.items() if k != "services"}), \
                 copy.deepcopy(user["services"].get("ldap"))
-            if "username" in fields:
-                other = self.find_user(username=fields["username"])
-                if other is not None and other["_id"] != user_id:
-                    raise ValueError("username already exists: %s" % fields["username"])
-                user["username"] = fields["username"]
-            if "name" in fields:
-                user["name"] = fields["name"]
-            if "email" in fields:
-                address = fields["email"]
-                current = user.get("emails") or []
-                if not current or current[0]["address"] != address:
-                    user["emails"] = [{"address": address, "verified": True}] if address else []
-            if "active" in fields:
-                user["active"] = bool(fields["active"])
-            if "custom_fields" in fields:
-                user["customFields"] = copy.deepcopy(fields["custom_fields"]) or {}
-            if "extension" in fields:
-                if fields["extension"]:
-                    user["freeSwitchExtension"] = fields["extension"]
-                else:
-                    user.pop("freeSwitchExtension", None)
-            if "ldap" in fields:
-                user["ldap"] = bool(fields["ldap"])
-            if "ldap_id" in fields or "ldap_id_attribute" in fields:
-                ldap_service = user["services"].setdefault("ldap", {})
-                if "ldap_id" in fields:
-                    ldap_service["id"] = fields["ldap_id"]
-                if "ldap_id_attribute" in fields:
-                    ldap_service["idAttribute"] = fields["ldap_id_attribute"]
-            if "avatar_sha256" in fields:
-                user["avatarETag"] = fields["avatar_sha256"]
-            if "password" in fields:
-                self.set_local_password(user_id, fields["password"])
+            self._index_user(user, add=False)
+            try:
+                self._apply_user_fields(user, fields)
+            finally:
+                self._index_user(user, add=True)
             after = {k: v for k, v in user.items() if k != "services"}, user["services"].get("ldap")
             if after != before:
                 user["_updatedAt"] = now()
                 self.mark_write()
             return user
+
+    def _apply_user_fields(self, user, fields):
+        user_id = user["_id"]
+        if "username" in fields:
+            other = self.find_user(username=fields["username"])
+            if other is not None and other["_id"] != user_id:
+                raise ValueError("username already exists: %s" % fields["username"])
+            user["username"] = fields["username"]
+        if "name" in fields:
+            user["name"] = fields["name"]
+        if "email" in fields:
+            address = fields["email"]
+            current = user.get("emails") or []
+            if not current or current[0]["address"] != address:
+                user["emails"] = [{"address": address, "verified": True}] if address else []
+        if "active" in fields:
+            user["active"] = bool(fields["active"])
+        if "custom_fields" in fields:
+            user["customFields"] = copy.deepcopy(fields["custom_fields"]) or {}
+        if "extension" in fields:
+            if fields["extension"]:
+                user["freeSwitchExtension"] = fields["extension"]
+            else:
+                user.pop("freeSwitchExtension", None)
+        if "ldap" in fields:
+            user["ldap"] = bool(fields["ldap"])
+        if "ldap_id" in fields or "ldap_id_attribute" in fields:
+            ldap_service = user["services"].setdefault("ldap", {})
+            if "ldap_id" in fields:
+                ldap_service["id"] = fields["ldap_id"]
+            if "ldap_id_attribute" in fields:
+                ldap_service["idAttribute"] = fields["ldap_id_attribute"]
+        if "avatar_sha256" in fields:
+            user["avatarETag"] = fields["avatar_sha256"]
+        if "password" in fields:
+            self.set_local_password(user_id, fields["password"])
 
     def set_local_password(self, user_id, password):
         with self.lock:
