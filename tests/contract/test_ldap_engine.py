@@ -586,9 +586,14 @@ def test_auto_logout_removes_tokens_of_disabled_users(store):
     synced(store, LDAP_Sync_User_Active_State="none", LDAP_Sync_AutoLogout_Enabled=True)
     for name in (LOCKED, "alice"):
         store.add_login_token(user(store, name)["_id"], f"token-of-{name}")
+    store.begin_request()
     engine(store).auto_logout()
     assert user(store, LOCKED)["services"]["resume"]["loginTokens"] == []
     assert len(user(store, "alice")["services"]["resume"]["loginTokens"]) == 1
+    assert store.request_wrote()      # a forced logout changes state (the request log's `wrote`)
+    store.begin_request()
+    engine(store).auto_logout()       # nothing left to remove: no write
+    assert not store.request_wrote()
 
 
 def test_auto_logout_needs_its_setting(store):

@@ -356,8 +356,9 @@ class Store:
         return self.options["two_factor"] == "off"
 
     # ------------------------------------------------------------------ write tracking
-    # `wrote` in the request log: the request changed settings, users, roles, rooms or PATs. Login
-    # tokens and 2FA bookkeeping are not counted (every login would otherwise "write").
+    # `wrote` in the request log: the request changed settings, users, roles, rooms or PATs, or logged
+    # a user out everywhere. Single login tokens and 2FA bookkeeping are not counted (every login would
+    # otherwise "write").
     def begin_request(self):
         self._tls.wrote = False
 
@@ -627,8 +628,12 @@ class Store:
                 self.mark_write()
 
     def remove_login_tokens(self, user_id):
+        """Log the user out everywhere (auto-logout): unlike a login, a state change the server makes."""
         with self.lock:
-            self.users_by_id[user_id]["services"]["resume"]["loginTokens"] = []
+            resume = self.users_by_id[user_id]["services"]["resume"]
+            if resume["loginTokens"]:
+                resume["loginTokens"] = []
+                self.mark_write()
 
     def log(self, line):
         self.log_lines.append({"ts": now().isoformat(), "line": str(line)})
