@@ -335,14 +335,14 @@ class MappingModule:
     for the teams query, which has no #{groupName}.
     """
 
-    def __init__(self, owner, kind, settings, enabled, base_dn, filter, strategy=None,
+    def __init__(self, owner, kind, settings, enabled, base_dn, filter_option, strategy=None,
                  base_dn_fallback=None, filter_has_groups=True):
         self.owner = owner    # the module name, as in catalog.OWNER
         self.kind = kind
         self.settings = OrderedDict(settings)
         self.enabled = enabled
         self.base_dn = base_dn
-        self.filter = filter
+        self.filter = filter_option
         self.strategy = strategy
         self.base_dn_fallback = base_dn_fallback
         self.filter_has_groups = filter_has_groups
@@ -372,7 +372,7 @@ ROLE_MAPPING = MappingModule(
         ("validation_strategy", ("LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy",
                                  dict(type="str", choices=STRATEGIES))),
     ],
-    enabled="enabled", base_dn="base_dn", filter="filter", strategy="validation_strategy",
+    enabled="enabled", base_dn="base_dn", filter_option="filter", strategy="validation_strategy",
 )
 
 CHANNEL_MAPPING = MappingModule(
@@ -387,7 +387,7 @@ CHANNEL_MAPPING = MappingModule(
         ("validation_strategy", ("LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy",
                                  dict(type="str", choices=STRATEGIES))),
     ],
-    enabled="enabled", base_dn="base_dn", filter="filter", strategy="validation_strategy",
+    enabled="enabled", base_dn="base_dn", filter_option="filter", strategy="validation_strategy",
 )
 
 TEAM_MAPPING = MappingModule(
@@ -400,12 +400,12 @@ TEAM_MAPPING = MappingModule(
         ("name_attributes", ("LDAP_Teams_Name_Field", dict(type="list", elements="str"))),
         ("query", ("LDAP_Query_To_Get_User_Teams", dict(type="str"))),
     ],
-    enabled="enabled", base_dn="base_dn", filter="query",
+    enabled="enabled", base_dn="base_dn", filter_option="query",
     base_dn_fallback="LDAP_BaseDN", filter_has_groups=False,
 )
 
 
-def _option_value(spec, option, value):
+def _option_value(option, value):
     """A module option as the setting value the server stores."""
     if option == "name_attributes":
         names = [name.strip() for name in value if name and name.strip()]
@@ -465,7 +465,7 @@ class _Run:
         self.desired = OrderedDict()
         for option, (setting_id, _option_spec) in self.spec.settings.items():
             if params.get(option) is not None:
-                value = _option_value(self.spec, option, params[option])
+                value = _option_value(option, params[option])
                 self.desired[setting_id] = coerce(setting_id, value, option)
 
         try:
