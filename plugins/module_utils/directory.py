@@ -38,8 +38,6 @@ except ImportError:  # pragma: no cover - reported by the modules with missing_r
     LDAPException = Exception
     ldap3 = None
 
-from ansible.module_utils.six import binary_type, text_type
-
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import AD_TWINS, SETTINGS
 
 # Placeholders the server substitutes, per filter (contract §6.4).
@@ -103,7 +101,7 @@ class DirectorySettings:
 
     def text(self, setting_id):
         value = self.get(setting_id)
-        return '' if value is None else text_type(value).strip()
+        return '' if value is None else str(value).strip()
 
     def number(self, setting_id):
         try:
@@ -253,7 +251,7 @@ def placeholders(text):
 
 
 def escape_value(value):
-    return escape_filter_chars(text_type(value))
+    return escape_filter_chars(str(value))
 
 
 def substitute(template, username=None, userdn=None, group_name=None, group_filter=False):
@@ -374,7 +372,7 @@ class Endpoint:
 
 def _describe_tls_failure(exc, endpoint):
     if isinstance(exc, ssl.SSLCertVerificationError):
-        reason = exc.verify_message or text_type(exc)
+        reason = exc.verify_message or str(exc)
         if 'mismatch' in reason.lower() or 'hostname' in reason.lower():
             return 'the certificate is not valid for host %r: %s' % (endpoint.host, reason)
         if 'expired' in reason.lower():
@@ -382,7 +380,7 @@ def _describe_tls_failure(exc, endpoint):
         if endpoint.ca_pem:
             return 'the server certificate was not signed by the configured CA certificate: %s' % reason
         return 'the server certificate is not trusted by the system CAs and no CA certificate is set: %s' % reason
-    if isinstance(exc, ssl.SSLError) and 'PEM' in text_type(exc) or isinstance(exc, ValueError):
+    if (isinstance(exc, ssl.SSLError) and 'PEM' in str(exc)) or isinstance(exc, ValueError):
         return 'the CA certificate could not be read (is it a PEM certificate?): %s' % exc
     return 'TLS handshake failed: %s' % exc
 
@@ -434,7 +432,7 @@ class DirectoryConnection:
     def _raise_open_error(self, exc):
         if self.tls is not None and self.tls.failure is not None:
             raise DirectoryError('tls', _describe_tls_failure(self.tls.failure, self.endpoint))
-        message = text_type(exc)
+        message = str(exc)
         if self.endpoint.encryption == 'ssl' and ('ssl' in message.lower() or 'wrap' in message.lower()):
             raise DirectoryError('tls', 'TLS handshake failed: %s' % _strip_ldap3_noise(message))
         raise DirectoryError('tcp', 'cannot connect to %s: %s' % (self.endpoint.url, _strip_ldap3_noise(message)))
@@ -444,7 +442,7 @@ class DirectoryConnection:
         try:
             ok = self.conn.bind()
         except LDAPException as exc:
-            raise DirectoryError('bind', 'bind failed: %s' % _strip_ldap3_noise(text_type(exc)))
+            raise DirectoryError('bind', 'bind failed: %s' % _strip_ldap3_noise(str(exc)))
         self.round_trips += 1
         if not ok:
             raise DirectoryError('bind', 'the server refused the bind as %r: %s'
@@ -481,7 +479,7 @@ class DirectoryConnection:
                                  attributes=attributes or [ldap3.ALL_ATTRIBUTES], size_limit=size_limit,
                                  **controls_kwargs)
             except LDAPException as exc:
-                raise DirectoryError('search', 'search under %r failed: %s' % (base, _strip_ldap3_noise(text_type(exc))))
+                raise DirectoryError('search', 'search under %r failed: %s' % (base, _strip_ldap3_noise(str(exc))))
             self.round_trips += 1
             result = self.conn.result or {}
             code = result.get('result', 0)
@@ -586,7 +584,7 @@ class Entry:
 
 
 def _decode(value):
-    if isinstance(value, text_type):
+    if isinstance(value, str):
         return value
     try:
         return value.decode('utf-8')
@@ -619,7 +617,7 @@ def unique_identifier(entry, settings):
         raw = [value for value in entry.raw(field) if value not in (b'', '')]
         if raw:
             value = raw[0]
-            return field, (value if isinstance(value, binary_type) else value.encode('utf-8')).hex()
+            return field, (value if isinstance(value, bytes) else value.encode('utf-8')).hex()
     return 'dn', entry.dn.encode('utf-8').hex()
 
 

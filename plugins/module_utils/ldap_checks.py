@@ -525,4 +525,3 @@ def describe(report):
     if bad:
         text += ': ' + '; '.join('%s: %s' % (item['name'], item['detail']) for item in bad[:5])
     return text
-

@@ -77,8 +77,8 @@ def explain(exc):
     error_type = exc.error_type or ''
     details = exc.details if isinstance(exc.details, dict) else None
     reason = (details or {}).get('reason')
-    if exc.status in (401, 403) or 'error-unauthorized' in error or error_type in ('error-unauthorized',
-                                                                                  'error-forbidden'):
+    denied_types = ('error-unauthorized', 'error-forbidden')
+    if exc.status in (401, 403) or 'error-unauthorized' in error or error_type in denied_types:
         if exc.status == 401 and 'logged in' in error:
             return ServerTestFailure('unauthenticated', 'the API credentials were not accepted', exc.status,
                                      details)

@@ -36,7 +36,7 @@ description:
     allows it, not one search per group.
   - Nothing is written anywhere; C(changed) is always false. The task fails according to O(fail_on).
 author:
-  - chatops.rocketchat contributors
+  - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.READ_ONLY
@@ -275,12 +275,13 @@ def run(module, client):
     report, found = run_checks(values, users=params['users'], roles=roles, notes=notes)
     for item in report.items:
         item['detail'] = client.redact(item['detail'])
-    result = dict(changed=False, checks=report.items, summary=report.summary(), users=found['users'],
-                  msg=client.redact(describe(report)))
+    summary = client.redact(describe(report))
+    result = dict(changed=False, checks=report.items, summary=report.summary(), users=found['users'])
     if found['import_count'] is not None:
         result['import_count'] = found['import_count']
     if should_fail(report, params['fail_on']):
-        raise ModuleFailure(result.pop('msg'), **result)
+        raise ModuleFailure(summary, **result)
+    result['msg'] = summary
     return result
 
 

@@ -24,7 +24,7 @@ description:
     M(chatops.rocketchat.ldap_check).
   - The request writes nothing; it is sent in check mode too. C(changed) is always false.
 author:
-  - chatops.rocketchat contributors
+  - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.READ_ONLY

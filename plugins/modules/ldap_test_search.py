@@ -23,7 +23,7 @@ description:
     (LDAP disabled, missing permission C(test-admin-options), no C(ldap-enterprise) licence on 9.0).
   - The requests write nothing; they are sent in check mode too. C(changed) is always false.
 author:
-  - chatops.rocketchat contributors
+  - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.READ_ONLY
