@@ -341,8 +341,15 @@ def test_sync_username_template_and_slugify(store):
     synced(store, LDAP_Username_Field="#{givenName}.#{sn}", LDAP_Unique_Identifier_Field="uid")
     assert store.find_user(username="bob.brown") is not None
     # zoe has a non-ASCII name: slugified to ASCII when UTF8_Names_Slugify is on (its default)
-    zoe = [u for u in store.users() if (u.get("services", {}).get("ldap") or {}).get("id") == b"zoe".hex()][0]
+    zoe = store.find_user(ldap_id=b"zoe".hex())
     assert zoe["username"].isascii() and zoe["username"] == zoe["username"].lower()
+
+
+def test_sync_username_not_slugified_when_utf8_names_slugify_is_off(store):
+    assert store.setting("UTF8_Names_Slugify") is True
+    synced(store, UTF8_Names_Slugify=False, LDAP_Username_Field="#{givenName}.#{sn}", LDAP_Unique_Identifier_Field="uid")
+    assert store.find_user(username="Bob.Brown")["username"] == "Bob.Brown"     # case kept
+    assert not store.find_user(ldap_id=b"zoe".hex())["username"].isascii()
 
 
 def test_sync_unique_id_falls_back_to_the_search_field(store):
@@ -423,8 +430,25 @@ def test_sync_active_state(store):
     assert user(store, "bob")["active"] is True
 
 
+CUSTOM_FIELD_MAP = '{"telephoneNumber": "phone", "#{sn}-x": "org.tag"}'
+
+
+def test_sync_custom_fields_need_fields_defined_in_accounts_custom_fields(store):
+    # Accounts_CustomFields is "" by default: no custom field is defined, so none is synced
+    assert store.setting("Accounts_CustomFields") == ""
+    synced(store, LDAP_Sync_Custom_Fields=True, LDAP_CustomFieldMap=CUSTOM_FIELD_MAP)
+    assert user(store, "bob")["customFields"] == {}
+    assert "no custom fields configured" in log_text(store)
+    # only the fields the workspace defines are filled
+    configure(store, Accounts_CustomFields='{"phone": {"type": "text", "required": false}}')
+    engine(store).sync()
+    assert set(user(store, "bob")["customFields"]) == {"phone"}
+    assert "User attribute does not exist: org.tag" in log_text(store)
+
+
 def test_sync_custom_fields_and_extension(store, directory):
-    synced(store, LDAP_Sync_Custom_Fields=True, LDAP_CustomFieldMap='{"telephoneNumber": "phone", "#{sn}-x": "org.tag"}',
+    synced(store, LDAP_Sync_Custom_Fields=True, LDAP_CustomFieldMap=CUSTOM_FIELD_MAP,
+           Accounts_CustomFields='{"phone": {"type": "text"}, "org": {"tag": {"type": "text"}}}',
            LDAP_Extension_Field="uidNumber")
     bob = user(store, "bob")
     assert bob["customFields"]["phone"] == admin_read(directory, bob_dn(), "telephoneNumber").decode()

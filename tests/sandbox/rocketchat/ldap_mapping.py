@@ -86,8 +86,7 @@ class UserMapper:
         self._log = log
 
     def slugify_enabled(self):
-        # UTF8_Names_Slugify is a general setting (default true); absent from the LDAP catalog.
-        return self._setting("UTF8_Names_Slugify") is not False
+        return self._setting("UTF8_Names_Slugify") is True
 
     def username_field(self):
         return conditional_setting(self._setting, "LDAP_Username_Field") or ""
@@ -162,12 +161,14 @@ class UserMapper:
 
     def custom_fields(self, entry):
         """``copyCustomFieldsLDAP``: map ``{"<attr or template>": "<custom field path>"}``; only
-        fields defined in Accounts_CustomFields are set (when the sandbox has that setting)."""
+        fields defined in Accounts_CustomFields are set, so nothing is while that setting is empty."""
         if self._setting("LDAP_Sync_Custom_Fields") is not True:
             return None
         field_map = self._setting("LDAP_CustomFieldMap") or ""
-        defined = self._setting("Accounts_CustomFields")
-        if not field_map or defined == "":
+        defined = self._setting("Accounts_CustomFields") or ""
+        if not field_map or not defined:
+            if field_map:
+                self._log("LDAP ➔ debug Skipping LDAP custom fields because there are no custom fields configured.")
             return None
         try:
             mapping = json.loads(field_map)
@@ -176,16 +177,14 @@ class UserMapper:
             return None
         if not isinstance(mapping, dict):
             return None
-        defined_fields = None
-        if defined is not None:
-            try:
-                defined_fields = json.loads(defined)
-            except ValueError as error:
-                self._log(f"LDAP ➔ error Failed to parse Custom Fields {error}")
-                return None
+        try:
+            defined_fields = json.loads(defined)
+        except ValueError as error:
+            self._log(f"LDAP ➔ error Failed to parse Custom Fields {error}")
+            return None
         result = {}
         for ldap_field, user_field in mapping.items():
-            if defined_fields is not None and not _nested_get(defined_fields, str(user_field)):
+            if not _nested_get(defined_fields, str(user_field)):
                 self._log(f"LDAP ➔ debug User attribute does not exist: {user_field}")
                 continue
             value = _template_value(entry, ldap_field)

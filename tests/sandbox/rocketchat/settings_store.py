@@ -36,6 +36,11 @@ EXTRA_SETTINGS = [
      "group": "General", "section": "REST API", "public": False},
     {"id": "UTF8_Names_Slugify", "type": "boolean", "default": True,
      "group": "General", "section": "UTF8", "public": True},
+    # The custom user fields the workspace defines (JSON text); LDAP custom-field sync only fills
+    # fields defined here (ldap-settings.json, LDAP_CustomFieldMap: "target field must exist in
+    # Accounts_CustomFields"), so with the default "" it sets none.
+    {"id": "Accounts_CustomFields", "type": "code", "default": "",
+     "group": "Accounts", "section": "Registration", "public": True},
     {"id": "Site_Name", "type": "string", "default": "Rocket.Chat",
      "group": "General", "section": None, "public": True},
     {"id": "Organization_Name", "type": "string", "default": "",
