@@ -130,3 +130,42 @@ def test_ldap_routes_reach_the_session_slapd(sandbox_clean):
     assert user["user"]["ldap"] is True
     assert api(sb, "POST", "/api/v1/ldap.syncNow", sb.admin_headers).json()["message"] == "Sync_in_progress"
     assert len(sb.state()["users"]) > 10
+
+
+TEAMS_MAP = "LDAP_Groups_To_Rocket_Chat_Teams"
+TEAMS_MAP_INVALID = {"success": False, "errorType": "error-setting-validation-failed"}
+
+
+@pytest.mark.parametrize("value", ['{"Sales": "sales"}', '{"Sales": ["sales", 7]}', '{"Sales": []}', '["sales"]',
+                                   "{not json", {"Sales": ["sales"]}])
+def test_teams_map_validation_on_the_single_post(sandbox_clean, value):
+    """§6.4: the teams map's values must be arrays of strings; §5.3: a failed validation rule is 400
+    error-setting-validation-failed and nothing is stored."""
+    sb = sandbox_clean
+    reply = api(sb, "POST", "/api/v1/settings/" + TEAMS_MAP, sb.admin_headers, json={"value": value})
+    assert reply.status_code == 400
+    body = reply.json()
+    assert {k: body[k] for k in TEAMS_MAP_INVALID} == TEAMS_MAP_INVALID and body["error"]
+    assert api(sb, "GET", "/api/v1/settings/" + TEAMS_MAP, sb.admin_headers).json()["value"] == "{}"
+
+
+def test_teams_map_validation_on_the_bulk_post_and_not_in_save_settings(sandbox_clean):
+    sb = sandbox_clean
+    good = '{"Sales": ["support"], "Engineering": ["engineering", "support"]}'
+    for value in (good, ""):
+        assert api(sb, "POST", "/api/v1/settings/" + TEAMS_MAP, sb.admin_headers,
+                   json={"value": value}).json() == {"success": True}
+    # §5.4: all checks run before any write, so the valid item in the same batch is not stored either
+    reply = api(sb, "POST", "/api/v1/settings", sb.admin_headers, json={"settings": [
+        {"_id": "LDAP_Host", "value": "ldap.bulk.test"}, {"_id": TEAMS_MAP, "value": '{"Sales": "support"}'}]})
+    assert reply.status_code == 400
+    assert {k: reply.json()[k] for k in TEAMS_MAP_INVALID} == TEAMS_MAP_INVALID
+    assert api(sb, "GET", "/api/v1/settings/LDAP_Host", sb.admin_headers).json()["value"] == ""
+    assert api(sb, "POST", "/api/v1/settings", sb.admin_headers,
+               json={"settings": [{"_id": TEAMS_MAP, "value": good}]}).json() == {"success": True}
+    # §5.5: the saveSettings method has type checks but no validation-rules step
+    frame = {"msg": "method", "id": "1", "method": "saveSettings",
+             "params": [[{"_id": TEAMS_MAP, "value": '{"Sales": "support"}'}]]}
+    reply = api(sb, "POST", "/api/v1/method.call/saveSettings", sb.admin_headers, json={"message": json.dumps(frame)})
+    assert json.loads(reply.json()["message"]).get("result") is True
+    assert api(sb, "GET", "/api/v1/settings/" + TEAMS_MAP, sb.admin_headers).json()["value"] == '{"Sales": "support"}'

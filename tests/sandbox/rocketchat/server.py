@@ -203,6 +203,28 @@ def bulk_settings_body(req, band):
     return None
 
 
+# ---------------------------------------------------------------------------------------- validation rules
+def _teams_map_problem(value):
+    """LDAP_Groups_To_Rocket_Chat_Teams: a JSON object whose values are arrays of strings (§6.4; the
+    settings data adds "non-empty"); "" means no map. Invalid JSON is refused too (NOT DETERMINED:
+    the contract only names the values' shape). The message text is NOT DETERMINED either: the
+    wording of Rocket.Chat's own check is used."""
+    if value == "":
+        return None
+    try:
+        mapping = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        mapping = None
+    if isinstance(mapping, dict) and all(
+            isinstance(teams, list) and teams and all(isinstance(team, str) for team in teams)
+            for teams in mapping.values()):
+        return None
+    return "Please verify your mapping for LDAP X RocketChat Teams. There is some invalid Rocket Chat Teams."
+
+
+SETTING_VALIDATION_RULES = {"LDAP_Groups_To_Rocket_Chat_Teams": _teams_map_problem}
+
+
 # ---------------------------------------------------------------------------------------- the app
 class Sandbox:
     """All server behaviour, independent of the HTTP plumbing (one instance per process)."""
@@ -693,13 +715,23 @@ class Sandbox:
             return {}
         if "value" not in body:
             raise errors.failure()
+        self._check_validation_rules(doc["_id"], body["value"])
         if not self.store.write_setting(doc["_id"], body["value"], skip_hidden=True):
             raise errors.failure()  # blocked: the update matched nothing
         self.store.log("setting %s changed by %s" % (doc["_id"], req.user["username"]))
         return {}
 
-    def _save_settings(self, user, items, *, integer_check):
-        """saveSettings / saveSettingsBulk: permission and type checks before any write (§5.4, §5.5)."""
+    @staticmethod
+    def _check_validation_rules(setting_id, value):
+        """Settings with a validation rule (§5.3, §5.4): 400 error-setting-validation-failed."""
+        rule = SETTING_VALIDATION_RULES.get(setting_id)
+        message = rule(value) if rule else None
+        if message:
+            raise errors.failure(message, errorType="error-setting-validation-failed")
+
+    def _save_settings(self, user, items, *, integer_check, validation_rules):
+        """saveSettings / saveSettingsBulk: permission and type checks before any write (§5.4, §5.5);
+        the bulk route also applies validation rules, the saveSettings method does not (§5.5)."""
         store = self.store
         privileged = store.has_permission(user, "edit-privileged-setting")
         not_allowed = []
@@ -710,6 +742,8 @@ class Sandbox:
                 continue
             doc = store.settings.get(setting_id)
             self._check_setting_type(doc, value, integer_check)
+            if validation_rules:
+                self._check_validation_rules(setting_id, value)
         if not_allowed:
             raise errors.meteor_error("error-action-not-allowed", "Editing settings is not allowed",
                                       {"method": "saveSettings", "settingIds": not_allowed})
@@ -756,7 +790,7 @@ class Sandbox:
             match_error("string")
 
     def settings_bulk(self, req):
-        self._save_settings(req.user, req.body["settings"], integer_check=True)
+        self._save_settings(req.user, req.body["settings"], integer_check=True, validation_rules=True)
         return {}
 
     # ---------------------------------------------------------------- method.call
@@ -803,7 +837,7 @@ class Sandbox:
             if not isinstance(items, list) or not all(
                     isinstance(i, dict) and isinstance(i.get("_id"), str) and "value" in i for i in items):
                 raise _MatchError("Match error: Expected array, got %s" % json_type(items))
-            return self._save_settings(req.user, items, integer_check=False)
+            return self._save_settings(req.user, items, integer_check=False, validation_rules=False)
         if name == "private-settings/get":
             store = self.store
             if not (store.has_permission(req.user, "view-privileged-setting")
