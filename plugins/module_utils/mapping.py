@@ -535,7 +535,7 @@ class _Run:
                           % (", ".join("%s in group %s" % (role, group) for group, role in unknown),
                              ", ".join(sorted(r.get("name") for r in roles if r.get("name")))),
                           invalid=["mappings"], unknown_roles=[dict(group=g, role=r) for g, r in unknown])
-            others, _ = check_roles(OrderedDict((g, v) for g, v in after.items() if g not in declared), roles)
+            others = check_roles(OrderedDict((g, v) for g, v in after.items() if g not in declared), roles)[0]
             for group, role in others:
                 self.warnings.append("group %s (not managed by this task) maps to unknown role %r" % (group, role))
         elif kind is CHANNELS:
@@ -574,7 +574,7 @@ class _Run:
         """Every declared group exists in the directory, looked up with the settings this run leaves."""
         spec = self.spec
         values = dict((i, self.snapshot.value(i)) for i in DIRECTORY_SETTING_DEFAULTS)
-        values.update((i, self.effective(i)) for i, _ in spec.settings.values())
+        values.update((i, self.effective(i)) for i, _spec in spec.settings.values())
         settings = DirectorySettings(values)
         base_dn = settings.text(spec.setting(spec.base_dn))
         if not base_dn and spec.base_dn_fallback:
@@ -603,7 +603,7 @@ class _Run:
     def finish(self, before_map, after_map, desired):
         kind = self.kind
         module = self.module
-        options = dict((setting_id, option) for option, (setting_id, _) in self.spec.settings.items())
+        options = dict((setting_id, option) for option, (setting_id, _spec) in self.spec.settings.items())
         options[kind.map_setting] = "mappings"
         for warning in self.warnings:
             module.warn(warning)

@@ -25,7 +25,7 @@ description:
     the filter rules are those of M(chatops.rocketchat.ldap_role_mapping).
   - Channel sync is an Enterprise feature (C(ldap-enterprise) licence module).
 author:
-  - chatops.rocketchat contributors
+  - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES

@@ -27,7 +27,7 @@ description:
   - Roles are assigned when users log in with LDAP and by each sync; use M(chatops.rocketchat.ldap_sync)
     to apply a new map at once.
 author:
-  - chatops.rocketchat contributors
+  - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES

@@ -25,7 +25,7 @@ description:
   - In check mode the preconditions are checked and reported, and nothing is sent.
   - C(changed) is true only when a sync ran and changed a user, or Background Sync was turned on.
 author:
-  - chatops.rocketchat contributors
+  - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES

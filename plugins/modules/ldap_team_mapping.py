@@ -24,7 +24,7 @@ description:
     sync needs one of them and a query that mentions C(#{userdn}) or C(#{username}).
   - Team sync is an Enterprise feature (C(ldap-enterprise) licence module).
 author:
-  - chatops.rocketchat contributors
+  - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES

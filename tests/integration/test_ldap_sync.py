@@ -1,0 +1,90 @@
+"""ldap_sync through real ansible-playbook runs against the sandbox and slapd: preconditions, what a
+sync reports, what it costs in requests, and check mode."""
+
+import ldap3
+
+from tests.integration.helpers import connection_vars, run_playbook
+from tests.integration.test_ldap_role_mapping import (
+    SYNC, configure, modify_directory, sent, stored, writes,
+)
+
+SYNC_NOW = '/api/v1/ldap.syncNow'
+USERS_LIST = '/api/v1/users.list'
+
+
+def test_background_sync_off_is_explained_or_turned_on_first(sandbox_clean):
+    sandbox = sandbox_clean
+    configure(sandbox, LDAP_Background_Sync=False)
+    conn = connection_vars(sandbox)
+    refused = run_playbook([{SYNC: {}}], module_defaults=conn).results[0]
+    assert refused['failed'] and 'ensure_background_sync' in refused['msg'] and 'do nothing' in refused['msg']
+    assert refused['preconditions']['background_sync'] is False
+    assert sent(sandbox, SYNC_NOW) == [] and writes(sandbox) == []
+
+    planned = run_playbook([{SYNC: {'ensure_background_sync': True}}], module_defaults=conn, check=True).results[0]
+    assert planned['changed'] and planned['background_sync_enabled'] and not planned['synced']
+    assert sent(sandbox, SYNC_NOW) == [] and writes(sandbox) == [] and stored(sandbox, 'LDAP_Background_Sync') is False
+
+    ran = run_playbook([{SYNC: {'ensure_background_sync': True}}], module_defaults=conn).results[0]
+    assert ran['changed'] and ran['background_sync_enabled'] and ran['synced']
+    assert stored(sandbox, 'LDAP_Background_Sync') is True
+    assert ran['report']['totals']['created'] == 31
+    assert len(sent(sandbox, SYNC_NOW)) == 1
+
+
+def test_report_of_created_deactivated_and_unchanged_users_at_a_cost_of_pages(sandbox_clean, slapd):
+    sandbox = sandbox_clean
+    configure(sandbox)
+    conn = connection_vars(sandbox)
+    first = run_playbook([{SYNC: {}}], module_defaults=conn).results[0]
+    report = first['report']
+    assert first['changed'] and first['summary'].startswith('31 created, 0 updated')
+    created = dict((u['username'], u) for u in report['created'])
+    assert created['mallory']['active'] is False  # locked in the directory (pwdAccountLockedTime)
+    assert created['alice']['active'] is True and report['totals']['users_before'] == 3
+    # 3 users before (one page), 34 after (one page): two users.list requests, one Sync Now
+    assert len(sent(sandbox, USERS_LIST)) == 2 and len(sent(sandbox, SYNC_NOW)) == 1
+
+    bob = 'uid=bob,%s' % sandbox.env['users_dn']
+    modify_directory(slapd, bob, {'pwdAccountLockedTime': [(ldap3.MODIFY_REPLACE, ['000001010000Z'])]})
+    try:
+        sandbox.clear_requests()
+        run = run_playbook([{SYNC: {}}, {SYNC: {}}], module_defaults=conn)
+    finally:
+        modify_directory(slapd, bob, {'pwdAccountLockedTime': [(ldap3.MODIFY_DELETE, [])]})
+    locked, unchanged = run.results
+    assert locked['changed'] and locked['report']['deactivated'] == ['bob'], run
+    assert locked['report']['updated'] == [{'username': 'bob', 'changes': {'active': {'before': True,
+                                                                                       'after': False}}}]
+    assert not unchanged['changed'] and unchanged['synced']
+    assert unchanged['report']['totals'] == {'users_before': 34, 'users_after': 34, 'created': 0, 'updated': 0,
+                                             'deactivated': 0, 'reactivated': 0, 'removed': 0, 'roles_added': 0,
+                                             'roles_removed': 0}
+    assert len(sent(sandbox, USERS_LIST)) == 4 and len(sent(sandbox, SYNC_NOW)) == 2
+
+
+def test_check_mode_reports_preconditions_and_sends_nothing(sandbox_clean):
+    sandbox = sandbox_clean
+    configure(sandbox)
+    result = run_playbook([{SYNC: {}}], module_defaults=connection_vars(sandbox), check=True).results[0]
+    assert result['preconditions'] == {'ldap_enabled': True, 'licensed': True, 'background_sync': True,
+                                       'import_new_users': True, 'keep_existing_users_updated': True,
+                                       'two_factor_forced': False}
+    assert not result['changed'] and not result['synced'] and 'report' not in result
+    assert [r for r in sandbox.requests() if r['method'] != 'GET' and 'private-settings' not in r['path']] == []
+    assert len(sandbox.state()['users']) == 3
+
+
+def test_ldap_disabled_and_no_licence_are_explained(sandbox_clean):
+    sandbox = sandbox_clean
+    configure(sandbox, LDAP_Enable=False)
+    conn = connection_vars(sandbox)
+    disabled = run_playbook([{SYNC: {}}], module_defaults=conn).results[0]
+    assert disabled['failed'] and 'LDAP_Enable' in disabled['msg']
+
+    configure(sandbox, LDAP_Enable=True)
+    sandbox.config(license='none')  # sandbox_clean restores the licence for the next test
+    unlicensed = run_playbook([{SYNC: {'ensure_background_sync': True}}], module_defaults=conn).results[0]
+    assert unlicensed['failed'] and 'ldap-enterprise' in unlicensed['msg'] and 'second factor' in unlicensed['msg']
+    assert unlicensed['preconditions']['two_factor_forced'] is True
+    assert sent(sandbox, SYNC_NOW) == [] and writes(sandbox) == []
