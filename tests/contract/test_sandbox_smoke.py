@@ -169,3 +169,28 @@ def test_teams_map_validation_on_the_bulk_post_and_not_in_save_settings(sandbox_
     reply = api(sb, "POST", "/api/v1/method.call/saveSettings", sb.admin_headers, json={"message": json.dumps(frame)})
     assert json.loads(reply.json()["message"]).get("result") is True
     assert api(sb, "GET", "/api/v1/settings/" + TEAMS_MAP, sb.admin_headers).json()["value"] == '{"Sales": "support"}'
+
+
+def test_ldap_login_of_a_deactivated_user_is_refused(sandbox_clean):
+    """§2.1: a login the LDAP handler accepted still fails when the Rocket.Chat user is deactivated.
+    The body is §2.1's failure shape with Rocket.Chat's Meteor error for it: error-user-is-not-activated
+    / "User is not activated" (details absent: the contract names none)."""
+    sb = sandbox_clean
+    settings = sb.ldap_connection_settings()
+    write = {"settings": [{"_id": k, "value": v} for k, v in settings.items()]}
+    assert api(sb, "POST", "/api/v1/settings", sb.admin_headers, json=write).json() == {"success": True}
+    login_name = sb.env["sample_user"]
+    credentials = {"user": login_name, "password": sb.env["sample_password"]}
+    assert api(sb, "POST", "/api/v1/login", json=credentials).status_code == 200
+    sb.set_user_active(login_name, False)
+    for update_data in (True, False):            # whether or not the login re-syncs the user's data
+        assert api(sb, "POST", "/api/v1/settings/LDAP_Update_Data_On_Login", sb.admin_headers,
+                   json={"value": update_data}).json() == {"success": True}
+        refused = api(sb, "POST", "/api/v1/login", json=credentials)
+        assert refused.status_code == 401
+        assert refused.json() == {"success": False, "status": "error", "error": "error-user-is-not-activated",
+                                  "message": "User is not activated"}
+    user = next(u for u in sb.state()["users"] if u["username"] == login_name)
+    assert user["active"] is False and user["loginTokens"] == 1     # only the first login's token
+    sb.set_user_active(login_name, True)
+    assert api(sb, "POST", "/api/v1/login", json=credentials).status_code == 200

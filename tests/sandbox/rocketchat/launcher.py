@@ -157,6 +157,9 @@ class SandboxClient:
     def run_job(self, name):
         return self._call("POST", "jobs/" + name, {})
 
+    def set_user_active(self, username, active):
+        self._call("POST", "users/" + username, {"active": bool(active)})
+
     def ldap_connection_settings(self):
         """Settings that point the workspace at this session's slapd (plain LDAP, service bind)."""
         env = self.env
