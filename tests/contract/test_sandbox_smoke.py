@@ -194,3 +194,24 @@ def test_ldap_login_of_a_deactivated_user_is_refused(sandbox_clean):
     assert user["active"] is False and user["loginTokens"] == 1     # only the first login's token
     sb.set_user_active(login_name, True)
     assert api(sb, "POST", "/api/v1/login", json=credentials).status_code == 200
+
+
+def test_sync_now_without_background_sync_does_nothing_and_answers_200(sandbox_clean):
+    """§6.3/§6.4 (8.x): sync() returns at once unless LDAP_Background_Sync is on; the route still
+    answers 200 Sync_in_progress, and nothing is imported or changed."""
+    sb = sandbox_clean
+    settings = dict(sb.ldap_connection_settings(), LDAP_Background_Sync=False,
+                    LDAP_Background_Sync_Import_New_Users=True, LDAP_Background_Sync_Merge_Existent_Users=True)
+    write = {"settings": [{"_id": k, "value": v} for k, v in settings.items()]}
+    assert api(sb, "POST", "/api/v1/settings", sb.admin_headers, json=write).json() == {"success": True}
+    users_before = sb.state()["users"]
+    sb.clear_requests()
+    reply = api(sb, "POST", "/api/v1/ldap.syncNow", sb.admin_headers)
+    assert (reply.status_code, reply.json()) == (200, {"message": "Sync_in_progress", "success": True})
+    assert sb.state()["users"] == users_before
+    assert sb.requests() == [{"method": "POST", "path": "/api/v1/ldap.syncNow", "status": 200, "wrote": False}]
+    # the same call with Background Sync on imports the directory
+    assert api(sb, "POST", "/api/v1/settings/LDAP_Background_Sync", sb.admin_headers,
+               json={"value": True}).json() == {"success": True}
+    assert api(sb, "POST", "/api/v1/ldap.syncNow", sb.admin_headers).status_code == 200
+    assert any(u["username"] == sb.env["sample_user"] and u.get("ldap") for u in sb.state()["users"])
