@@ -3,11 +3,15 @@ The contract itself is covered by the other test_contract_*.py files."""
 
 import hashlib
 import json
+import socket
+import subprocess
+import sys
 import time
 
 import pytest
 import requests
 
+from tests.sandbox.rocketchat.launcher import REPO_ROOT, pid_alive
 from tests.sandbox.rocketchat.twofactor import totp_code
 
 
@@ -215,3 +219,51 @@ def test_sync_now_without_background_sync_does_nothing_and_answers_200(sandbox_c
                json={"value": True}).json() == {"success": True}
     assert api(sb, "POST", "/api/v1/ldap.syncNow", sb.admin_headers).status_code == 200
     assert any(u["username"] == sb.env["sample_user"] and u.get("ldap") for u in sb.state()["users"])
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "tests.sandbox", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_cli_runs_a_second_sandbox_on_the_same_slapd(tmp_path):
+    """`start --state-dir` runs independent sandboxes; `--ldap-from` makes one use another's slapd,
+    and its `stop` leaves that slapd running. Nothing here touches the default .sandbox."""
+    staging, prod = tmp_path / "sandbox", tmp_path / "sandbox" / "prod"
+    started = cli("start", "--state-dir", str(staging))
+    assert started.returncode == 0, started.stderr
+    try:
+        assert cli("start", "--state-dir", str(staging)).returncode == 1          # one sandbox per directory
+        started = cli("start", "--state-dir", str(prod), "--ldap-from", str(staging / "env.json"),
+                      "--version", "8.5.0", "--license", "none")
+        assert started.returncode == 0, started.stderr
+        assert "password" not in started.stdout.lower() and "token" not in started.stdout.lower()
+        env_staging = json.loads((staging / "env.json").read_text())
+        env_prod = json.loads((prod / "env.json").read_text())
+        assert (prod / "env.json").stat().st_mode & 0o077 == 0
+        assert env_prod["rocketchat_url"] != env_staging["rocketchat_url"]
+        for key in ("ldap_uri", "ldaps_uri", "ldap_base_dn", "ldap_bind_dn", "ca_cert_path", "slapd_pid"):
+            assert env_prod[key] == env_staging[key], key
+        assert (env_staging["slapd_owned"], env_prod["slapd_owned"]) == (True, False)
+        assert requests.get(env_prod["rocketchat_url"] + "/api/info", timeout=10).json()["version"] == "8.5"
+        assert requests.get(env_staging["rocketchat_url"] + "/api/info", timeout=10).json()["version"] == "8.8"
+        assert cli("status", "--state-dir", str(prod)).returncode == 0
+        # the workspaces are independent: a write to one does not show in the other
+        headers = {"X-User-Id": env_prod["admin_user_id"], "X-Auth-Token": env_prod["admin_token"]}
+        assert requests.post(env_prod["rocketchat_url"] + "/api/v1/settings/LDAP_Host", headers=headers,
+                             json={"value": "prod.example"}, timeout=10).json() == {"success": True}
+        staging_headers = {"X-User-Id": env_staging["admin_user_id"], "X-Auth-Token": env_staging["admin_token"]}
+        assert requests.get(env_staging["rocketchat_url"] + "/api/v1/settings/LDAP_Host", headers=staging_headers,
+                            timeout=10).json()["value"] == ""
+        assert cli("stop", "--state-dir", str(prod)).returncode == 0
+        assert not prod.exists()
+        assert cli("status", "--state-dir", str(prod)).returncode == 1
+        assert cli("status", "--state-dir", str(staging)).returncode == 0     # its slapd still runs
+        with socket.create_connection(("localhost", env_staging["port"]), timeout=5):
+            pass
+    finally:
+        cli("stop", "--state-dir", str(prod))
+        cli("stop", "--state-dir", str(staging))
+    assert not staging.exists()
+    assert not pid_alive(env_staging["slapd_pid"]) and not pid_alive(env_prod["rocketchat_pid"])
+    assert cli("start", "--state-dir", str(tmp_path / "other"), "--ldap-from", str(staging / "env.json")).returncode == 1
