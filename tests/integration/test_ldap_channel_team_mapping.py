@@ -64,10 +64,20 @@ def test_a_missing_channel_admin_is_reported(sandbox_clean):
     assert writes(sandbox) == []
 
 
+def save_settings_without_validation_rules(sandbox, values):
+    """Store values through the saveSettings method, which skips the validation rules (contract §5.5),
+    as a pre-8.6 server or an old release may have left them."""
+    frame = {'msg': 'method', 'id': '1', 'method': 'saveSettings',
+             'params': [[{'_id': k, 'value': v} for k, v in values.items()]]}
+    rest(sandbox, 'POST', 'method.call/saveSettings', json={'message': json.dumps(frame)})
+    sandbox.clear_requests()
+
+
 def test_teams_map_values_are_lists_and_the_base_dn_falls_back_to_the_user_base_dn(sandbox_clean):
     sandbox = sandbox_clean
+    configure(sandbox)
     # The server only accepts lists: a stored plain string means the same but must be rewritten.
-    configure(sandbox, **{TEAMS_MAP: json.dumps({'Engineering': 'engineering'})})
+    save_settings_without_validation_rules(sandbox, {TEAMS_MAP: json.dumps({'Engineering': 'engineering'})})
     task = {TEAM_MAPPING: {'enabled': True, 'validate_each_login': True, 'name_attributes': ['ou'],
                            'validate_groups': True,
                            'mappings': [{'group': 'Engineering', 'teams': 'engineering'},
