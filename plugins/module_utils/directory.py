@@ -39,6 +39,11 @@ except ImportError:  # pragma: no cover - reported by the modules with missing_r
     ldap3 = None
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import AD_TWINS, SETTINGS
+# The one LDAP filter parser (ldap3-free, so ldap_settings validates filters without ldap3);
+# FilterSyntaxError and validate_filter are also imported from here by the mapping code.
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (  # noqa: F401 pylint: disable=unused-import
+    FilterSyntaxError, parse_filter, validate_filter,
+)
 
 # Placeholders the server substitutes, per filter (contract §6.4).
 PLACEHOLDER_RE = re.compile(r'#\{([^}]*)\}')
@@ -72,14 +77,6 @@ class DirectoryError(Exception):
         super(DirectoryError, self).__init__(message)
         self.stage = stage
         self.message = message
-
-
-class FilterSyntaxError(ValueError):
-    """An LDAP filter (RFC 4515) that the server would refuse; ``position`` is 0-based."""
-
-    def __init__(self, message, position):
-        super(FilterSyntaxError, self).__init__('%s at position %d' % (message, position))
-        self.position = position
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,108 +132,6 @@ def split_list(value):
 # --------------------------------------------------------------------------------------------
 # Filters
 # --------------------------------------------------------------------------------------------
-
-_ATTR_RE = re.compile(r'(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)(?:;[A-Za-z0-9-]+)*')
-_RULE_RE = re.compile(r'(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)')
-_HEX = '0123456789abcdefABCDEF'
-
-
-def validate_filter(text):
-    """Raise FilterSyntaxError unless ``text`` is one well-formed RFC 4515 filter."""
-    parser = _FilterParser(text)
-    parser.filter()
-    if parser.pos != len(text):
-        raise FilterSyntaxError('unexpected text after the end of the filter', parser.pos)
-
-
-class _FilterParser:
-    def __init__(self, text):
-        self.text = text
-        self.pos = 0
-
-    def _peek(self):
-        return self.text[self.pos] if self.pos < len(self.text) else ''
-
-    def _expect(self, char):
-        if self._peek() != char:
-            found = repr(self._peek()) if self._peek() else 'the end'
-            raise FilterSyntaxError('expected %r, found %s' % (char, found), self.pos)
-        self.pos += 1
-
-    def filter(self):
-        self._expect('(')
-        char = self._peek()
-        if char in ('&', '|'):
-            self.pos += 1
-            if self._peek() != '(':
-                raise FilterSyntaxError('%s needs at least one filter' % char, self.pos)
-            while self._peek() == '(':
-                self.filter()
-        elif char == '!':
-            self.pos += 1
-            self.filter()
-        else:
-            self._item()
-        self._expect(')')
-
-    def _item(self):
-        start = self.pos
-        match = _ATTR_RE.match(self.text, self.pos)
-        attr_end = match.end() if match else self.pos
-        rest = self.text[attr_end:]
-        if rest.startswith(':') or (not match and self._peek() == ':'):
-            return self._extensible(start, bool(match))
-        if not match:
-            raise FilterSyntaxError('missing or invalid attribute name', self.pos)
-        self.pos = attr_end
-        for operator in ('~=', '>=', '<='):
-            if rest.startswith(operator):
-                self.pos += 2
-                self._value(allow_star=False)
-                return
-        if not rest.startswith('='):
-            raise FilterSyntaxError('expected a comparison operator (=, ~=, >=, <=) after %r'
-                                    % self.text[start:attr_end], self.pos)
-        self.pos += 1
-        self._value(allow_star=True)
-
-    def _extensible(self, start, has_attr):
-        if has_attr:
-            self.pos = _ATTR_RE.match(self.text, self.pos).end()
-        if self.text.startswith(':dn', self.pos) and self.text[self.pos + 3:self.pos + 4] == ':':
-            self.pos += 3
-        if self.text.startswith(':=', self.pos):
-            if not has_attr:
-                raise FilterSyntaxError('an extensible match needs an attribute or a matching rule', start)
-        else:
-            self._expect(':')
-            rule = _RULE_RE.match(self.text, self.pos)
-            if not rule:
-                raise FilterSyntaxError('invalid matching rule', self.pos)
-            self.pos = rule.end()
-        self._expect(':')
-        self._expect('=')
-        self._value(allow_star=False)
-
-    def _value(self, allow_star):
-        while True:
-            char = self._peek()
-            if char in ('', ')'):
-                return
-            if char == '(':
-                raise FilterSyntaxError("unescaped '(' in a value (write \\28)", self.pos)
-            if char == '*' and not allow_star:
-                raise FilterSyntaxError("'*' is only allowed in an equality filter (write \\2a)", self.pos)
-            if char == '\\':
-                pair = self.text[self.pos + 1:self.pos + 3]
-                if len(pair) != 2 or pair[0] not in _HEX or pair[1] not in _HEX:
-                    raise FilterSyntaxError('a backslash must be followed by two hex digits', self.pos)
-                self.pos += 3
-                continue
-            if char == '\x00':
-                raise FilterSyntaxError('NUL character in a value', self.pos)
-            self.pos += 1
-
 
 def wrap_filter(text):
     """The server wraps a user filter in parentheses when it lacks them."""
@@ -710,35 +605,71 @@ class MembershipSpec:
         self.strategy = settings.text(self.strategy_id) or 'each_group'
 
 
-def _equality_items(text):
-    """(attribute, value template) of every simple equality item ``(attr=value)`` of a filter."""
-    return re.findall(r'\(([A-Za-z0-9;.-]+)=([^()]*)\)', text)
-
-
 def _normalize_dn_like(value):
     return re.sub(r'\s*([,=+])\s*', r'\1', value.strip()).lower()
 
 
-def _batchable_group_item(filter_template):
-    """The (attribute, value template) holding #{groupName}, when one OR search can replace N searches.
+class GroupBatch:
+    """One search that tells which of many groups a membership filter template matches.
 
-    That is exact when #{groupName} occurs once, in a simple equality item that is not under a NOT:
-    each group's filter then differs only in that item, and an entry returned by the OR matches a
-    group's filter exactly when the entry's value of that attribute equals the group's value.
+    Exact when ``#{groupName}`` occurs once, in an equality item without ``*`` that only ANDs lead
+    to (not under a NOT or an OR): every group's filter is then the same conjuncts plus that item,
+    so ``(|(&C(cn=g1))(&C(cn=g2))...)`` equals ``(&C(|(cn=g1)(cn=g2)...))`` -- the form a directory
+    answers from its indexes, since the user's part ``C`` is evaluated once -- and an entry it
+    returns matches a group's filter exactly when its value of the item's attribute is that group's.
     """
-    if filter_template.count('#{groupName}') != 1 or '(!' in filter_template:
-        return None
-    for attribute, template in _equality_items(filter_template):
-        if '#{groupName}' in template and '*' not in template:
-            return attribute, template
-    return None
+
+    def __init__(self, conjuncts, item):
+        self.conjuncts = ''.join(node.text for node in conjuncts)
+        self.item = item.text
+        self.attribute = item.attribute
+        self.value = item.value
+
+    @classmethod
+    def of(cls, filter_template):
+        """The batch for ``filter_template``, or None when one search would not be exact."""
+        if filter_template.count('#{groupName}') != 1:
+            return None
+        try:
+            node = parse_filter(filter_template)
+        except FilterSyntaxError:
+            return None
+        conjuncts = []
+        while node.kind == '&':
+            inner = [child for child in node.children if '#{groupName}' in child.text][0]
+            conjuncts.extend(child for child in node.children if child is not inner)
+            node = inner
+        if node.kind != '=' or '#{groupName}' not in node.value or '*' in node.value:
+            return None
+        return cls(conjuncts, node)
+
+    def search_filter(self, groups, **user):
+        """The filter for all ``groups``, the user placeholders (``username``, ``userdn``) substituted."""
+        alternatives = ''.join(substitute(self.item, group_name=group, **user) for group in groups)
+        if len(groups) > 1:
+            alternatives = '(|%s)' % alternatives
+        conjuncts = substitute(self.conjuncts, **user)
+        return '(&%s%s)' % (conjuncts, alternatives) if conjuncts else alternatives
+
+    def search(self, conn, base_dn, groups, page_size=0, **user):
+        """The names in ``groups`` whose filter matches an entry under ``base_dn``: one paged search."""
+        expected = dict((_normalize_dn_like(substitute(self.value, group_name=group, **user)), group)
+                        for group in groups)
+        found = set()
+        for entry in conn.search(base_dn, self.search_filter(groups, **user), scope='sub',
+                                 attributes=[self.attribute], page_size=page_size):
+            for value in entry.texts(self.attribute):
+                group = expected.get(_normalize_dn_like(value))
+                if group is not None:
+                    found.add(group)
+        return [group for group in groups if group in found]
 
 
 def membership(conn, spec, groups, username, userdn, size_limit=0, page_size=0, batch=True):
     """The mapped groups (subset of ``groups``) the user belongs to, as the server would resolve them.
 
-    ``each_group``: the server runs one search per group; this runs one paged OR search instead
-    when the filter allows it (``batch``), else falls back to the per-group searches.
+    ``each_group``: the server runs one search per group; this runs one paged search instead
+    when the filter allows it (``batch``, see ``GroupBatch``), else the per-group searches.
     ``once``: one search with the user's placeholders; each entry contributes its ``ou`` value,
     else its ``cn`` value, as a group name (names outside the map are ignored).
     """
@@ -753,24 +684,12 @@ def membership(conn, spec, groups, username, userdn, size_limit=0, page_size=0, 
         for entry in entries:
             found.update(entry.first_present(['ou', 'cn']))
         return [group for group in groups if group in found]
-    batchable = _batchable_group_item(spec.filter) if batch else None
-    if batchable is None or len(groups) == 1:
+    group_batch = GroupBatch.of(spec.filter) if batch and len(groups) > 1 else None
+    if group_batch is None:
         return [group for group in groups
                 if conn.search(spec.base_dn, substitute(spec.filter, username=username, userdn=userdn, group_name=group),
                                scope='sub', attributes=['1.1'])]
-    attribute, template = batchable
-    user_filter = substitute(spec.filter, username=username, userdn=userdn)
-    search_filter = '(|%s)' % ''.join(user_filter.replace('#{groupName}', group) for group in groups)
-    entries = conn.search(spec.base_dn, search_filter, scope='sub', attributes=[attribute], page_size=page_size)
-    expected = dict((_normalize_dn_like(substitute(template, username=username, userdn=userdn, group_name=group)), group)
-                    for group in groups)
-    found = set()
-    for entry in entries:
-        for value in entry.texts(attribute):
-            group = expected.get(_normalize_dn_like(value))
-            if group is not None:
-                found.add(group)
-    return [group for group in groups if group in found]
+    return group_batch.search(conn, spec.base_dn, groups, page_size=page_size, username=username, userdn=userdn)
 
 
 def passes_group_filter(conn, settings, username, userdn):
@@ -824,24 +743,15 @@ def _any_member(filter_template):
 def find_groups(conn, base_dn, filter_template, groups, page_size=0):
     """The names in ``groups`` for which ``filter_template`` (user placeholders read as any member) matches.
 
-    One paged OR search when the filter allows it (see ``_batchable_group_item``), else one search
-    per group.
+    One paged search when the filter allows it (see ``GroupBatch``), else one search per group.
     """
     groups = list(groups)
     template = _any_member(filter_template)
-    batchable = _batchable_group_item(template)
-    if batchable is None or len(groups) < 2:
+    group_batch = GroupBatch.of(template) if len(groups) > 1 else None
+    if group_batch is None:
         return [group for group in groups
-                if conn.search(base_dn, template.replace('#{groupName}', group), scope='sub', attributes=['1.1'])]
-    attribute, value_template = batchable
-    search_filter = '(|%s)' % ''.join(template.replace('#{groupName}', group) for group in groups)
-    expected = dict((_normalize_dn_like(value_template.replace('#{groupName}', group)), group) for group in groups)
-    found = set()
-    for entry in conn.search(base_dn, search_filter, scope='sub', attributes=[attribute], page_size=page_size):
-        for value in entry.texts(attribute):
-            if _normalize_dn_like(value) in expected:
-                found.add(expected[_normalize_dn_like(value)])
-    return [group for group in groups if group in found]
+                if conn.search(base_dn, substitute(template, group_name=group), scope='sub', attributes=['1.1'])]
+    return group_batch.search(conn, base_dn, groups, page_size=page_size)
 
 
 def group_exists(conn, base_dn, filter_template, group_name):

@@ -17,13 +17,14 @@ import time
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
     GROUP_FILTER_PLACEHOLDERS, DirectoryConnection, DirectoryError,
-    DirectorySettings, Endpoint, FilterSyntaxError, MembershipSpec, SizeLimitExceeded, find_users,
+    DirectorySettings, Endpoint, MembershipSpec, SizeLimitExceeded, find_users,
     group_filter_template, ldap_username, map_user, membership, passes_group_filter, placeholders, resolve_host,
-    split_list, substitute, tcp_probe, team_names, user_search_filter, validate_filter, wrap_filter,
+    split_list, substitute, tcp_probe, team_names, user_search_filter, wrap_filter,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import (
     CHANNELS, ROLES, TEAMS, MappingError, check_filter, check_roles, parse_stored_map,
 )
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import FilterSyntaxError, validate_filter
 
 OK, WARN, FAIL = 'ok', 'warn', 'fail'
 STATUS_ORDER = (OK, WARN, FAIL)

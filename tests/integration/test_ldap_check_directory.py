@@ -136,7 +136,7 @@ def test_empty_role_base_dn_fails_without_fallback(slapd):
 
 
 @pytest.mark.parametrize('user_filter, fragment', [
-    ('(&(objectClass=person)', "expected ')'"),
+    ('(&(objectClass=person)', 'missing ")"'),
     ('(objectClass=person)(uid=x)', 'after the end'),
     ('(cn=a(b)', "unescaped '('"),
 ])

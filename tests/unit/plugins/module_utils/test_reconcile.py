@@ -6,8 +6,9 @@ import pytest
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    MASK, MASK_CHANGED, UNKNOWN, UNREADABLE, coerce, cron_problem, diff, dn_problem, filter_problem, mask, masked,
-    options_from_settings, pem_problem, plan, same, settings_from_options,
+    MASK, MASK_CHANGED, UNKNOWN, UNREADABLE, FilterSyntaxError, coerce, cron_problem, diff, dn_problem,
+    filter_problem, mask, masked, options_from_settings, pem_problem, plan, same, settings_from_options,
+    validate_filter,
 )
 
 SECRET = 'bind-s3cret-value'
@@ -110,6 +111,37 @@ def test_dn_syntax(dn, ok):
 ])
 def test_filter_syntax(text, ok):
     assert (filter_problem(text) is None) is ok
+
+
+@pytest.mark.parametrize('text', [
+    '(uid=alice)', '(&(objectClass=person)(|(uid=a)(mail=a@b)))', '(!(cn=x))', '(cn=Jo*n*)',
+    '(objectclass=*)', '(cn~=jon)', '(uidNumber>=10)', '(cn=a\\28b\\29)',
+    '(memberOf:1.2.840.113556.1.4.1941:=cn=g,dc=x)', '(cn:dn:=x)', '(:dn:2.5.13.5:=x)', '(cn;lang-de=x)',
+    '(&(cn=#{groupName})(memberUid=#{username}))',
+])
+def test_valid_filters(text):
+    validate_filter(text)
+
+
+@pytest.mark.parametrize('text, message, position', [
+    ('uid=alice', "expected '('", 0),
+    ('(&(uid=a)', 'missing ")", found the end', 9),
+    ('(uid=a))', 'after the end', 7),
+    ('(uid=a)(cn=b)', 'after the end', 7),
+    ('(=a)', 'attribute name', 1),
+    ('(cn=a(b)', "unescaped '('", 5),
+    ('(cn=a\\zz)', 'two hex digits', 5),
+    ('(&)', 'at least one filter', 2),
+    ('(!(a=b)(c=d))', 'missing ")", found \'(\'', 7),
+    ('(cn>=a*)', "'*' is only allowed", 6),
+    ('(uid)', 'comparison operator', 4),
+    ('', "expected '('", 0),
+])
+def test_invalid_filters_say_what_and_where(text, message, position):
+    with pytest.raises(FilterSyntaxError) as error:
+        validate_filter(text)
+    assert message in str(error.value)
+    assert error.value.position == position
 
 
 @pytest.mark.parametrize('expression, ok', [
