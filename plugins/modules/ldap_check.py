@@ -40,7 +40,7 @@ author:
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.READ_ONLY
-  - chatops.rocketchat.directory.LDAP_SETTINGS_OPTIONS
+  - chatops.rocketchat.ldap_settings_options
 requirements:
   - ldap3
 options:

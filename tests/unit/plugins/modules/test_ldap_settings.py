@@ -1,11 +1,14 @@
 """ldap_settings / ldap_settings_info: documentation agrees with the argument spec; option assembly."""
+import importlib
+
 import pytest
 import yaml
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import ldap_settings_argument_spec
 from ansible_collections.chatops.rocketchat.plugins.module_utils.connection import CONNECTION_ARGSPEC
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import Snapshot
-from ansible_collections.chatops.rocketchat.plugins.modules import ldap_settings, ldap_settings_info
+from ansible_collections.chatops.rocketchat.plugins.modules import ldap_check, ldap_settings, ldap_settings_info
 
 
 def documented(options):
@@ -18,15 +21,39 @@ def specified(spec):
                 for name, opt in spec.items())
 
 
-def test_ldap_settings_documents_every_option_with_its_type_and_choices():
-    doc = yaml.safe_load(ldap_settings.DOCUMENTATION)
-    assert documented(doc['options']) == specified(ldap_settings.argument_spec())
+def fragment_options(name):
+    """The options of a ``chatops.rocketchat.<fragment>[.<VARIABLE>]`` doc fragment."""
+    parts = name.split('.')[2:]
+    fragments = importlib.import_module('ansible_collections.chatops.rocketchat.plugins.doc_fragments.' + parts[0])
+    text = getattr(fragments.ModuleDocFragment, parts[1] if len(parts) > 1 else 'DOCUMENTATION')
+    return yaml.safe_load(text).get('options') or {}
+
+
+def module_options(module):
+    """A module's documented options with its doc fragments merged, as ansible-doc shows them."""
+    doc = yaml.safe_load(module.DOCUMENTATION)
+    options = {}
+    for name in doc.get('extends_documentation_fragment') or []:
+        options.update(fragment_options(name))
+    options.update(doc.get('options') or {})
+    return options
+
+
+@pytest.mark.parametrize('module', [ldap_settings, ldap_check], ids=lambda module: module.__name__.split('.')[-1])
+def test_the_docs_match_the_argument_spec_with_types_and_choices(module):
+    spec = dict(CONNECTION_ARGSPEC, **module.argument_spec())
+    assert documented(module_options(module)) == specified(spec)
+
+
+def test_the_typed_options_are_documented_once_in_their_fragment():
+    for module in (ldap_settings, ldap_check):
+        doc = yaml.safe_load(module.DOCUMENTATION)
+        assert 'chatops.rocketchat.ldap_settings_options' in doc['extends_documentation_fragment']
+        assert not set(doc['options']) & set(ldap_settings_argument_spec())
 
 
 def test_connection_fragment_documents_the_connection_argspec():
-    from ansible_collections.chatops.rocketchat.plugins.doc_fragments.connection import ModuleDocFragment
-    doc = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
-    assert documented(doc['options']) == specified(CONNECTION_ARGSPEC)
+    assert documented(fragment_options('chatops.rocketchat.connection')) == specified(CONNECTION_ARGSPEC)
 
 
 def test_info_module_docs_parse():

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright: contributors to chatops.rocketchat
+# Copyright: contributors to the chatops.rocketchat collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
@@ -9,9 +9,10 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # The typed LDAP options of ldap_settings (catalog.ldap_settings_argument_spec), shared by every
-    # module that takes the same structure (ldap_settings, ldap_check), so one variable fits both.
-    LDAP_SETTINGS_OPTIONS = r'''
+    # The typed LDAP settings options (argument spec: catalog.ldap_settings_argument_spec), the one
+    # description of them for every module that takes them (ldap_settings, ldap_check), so one
+    # variable fits both.
+    DOCUMENTATION = r'''
 options:
   enabled:
     description: Turn LDAP login on or off (C(LDAP_Enable)).
@@ -87,7 +88,8 @@ options:
         description:
           - Password of the service account (C(LDAP_Authentication_Password)). Never shown in results or diffs.
           - Compared with the stored value when the server discloses it (Rocket.Chat 8.x does, to admins);
-            where the server masks it, the C(bind_password_update) option of M(chatops.rocketchat.ldap_settings) decides when it is sent.
+            where the server masks it, the C(bind_password_update) option of M(chatops.rocketchat.ldap_settings)
+            decides when it is sent.
         type: str
   user_search:
     description: How users are found in the directory.
