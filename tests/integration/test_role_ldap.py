@@ -1,0 +1,111 @@
+"""The chatops.rocketchat.ldap role through real ansible-playbook runs against the sandbox and slapd:
+one login for the whole role, configure + sync + report, idempotence, check mode, and module_defaults
+with a token instead of role variables."""
+
+import pathlib
+
+from tests.integration.helpers import run_playbook, stored_settings, writes
+
+ROLE = 'chatops.rocketchat.ldap'
+
+
+def role_vars(sandbox, slapd, report_path, **overrides):
+    """The role's variables for the sandbox's admin (password login) and the session's slapd."""
+    info = slapd.info
+    variables = {
+        'ldap_api_url': sandbox.url,
+        'ldap_api_username': sandbox.env['admin_username'],
+        'ldap_api_password': sandbox.env['admin_password'],
+        'ldap_report_path': str(report_path),
+        'ldap_settings': {
+            'enabled': True,
+            'server_type': 'other',
+            'connection': {'host': 'localhost', 'port': info['port'], 'encryption': 'plain'},
+            'authentication': {'enabled': True, 'bind_dn': info['ldap_bind_dn'],
+                               'bind_password': info['ldap_bind_password']},
+            'user_search': {'base_dn': info['ldap_base_dn'], 'filter': '(objectClass=inetOrgPerson)',
+                            'search_field': 'uid'},
+            'data_sync': {'unique_identifier_field': 'uid', 'username_field': 'uid', 'email_field': 'mail',
+                          'name_field': 'cn'},
+            'background_sync': {'enabled': True, 'import_new_users': True, 'keep_existing_users_updated': True},
+        },
+        'ldap_role_mapping': {
+            'enabled': True, 'base_dn': info['groups_dn'], 'exclusive': True,
+            'filter': '(&(cn=#{groupName})(memberUid=#{username}))',
+            'mappings': [{'group': 'rocket-admin', 'roles': ['admin']},
+                         {'group': 'tech-support', 'roles': ['livechat-agent']}],
+        },
+        'ldap_canary_users': [{'username': 'alice'}, {'username': 'nobody', 'expect': 'not_found'}],
+    }
+    variables.update(overrides)
+    return variables
+
+
+def run_role(variables, **kwargs):
+    return run_playbook([{'ansible.builtin.include_role': {'name': ROLE}, 'vars': variables}], **kwargs)
+
+
+def requests_to(sandbox, path):
+    return [r for r in sandbox.requests() if r['path'] == path]
+
+
+def ldap_users(sandbox):
+    return dict((u['username'], sorted(u['roles'])) for u in sandbox.state()['users'] if u.get('ldap'))
+
+
+def test_configure_sync_report_with_one_login_then_nothing_to_do(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    variables = role_vars(sandbox, slapd, report)
+
+    first = run_role(variables)
+    assert first.returncode == 0, first
+    stored = stored_settings(sandbox)
+    assert stored['LDAP_Enable'] is True and stored['LDAP_Port'] == slapd.info['port']
+    assert stored['LDAP_Server_Type'] == '' and stored['LDAP_Sync_User_Data_Roles'] is True
+    users = ldap_users(sandbox)
+    assert len(users) == 31
+    assert users['alice'] == ['admin', 'user'] and users['carol'] == ['livechat-agent', 'user']
+    # one login for every task of the role, and its logout at the end
+    assert [r['status'] for r in requests_to(sandbox, '/api/v1/login')] == [200]
+    assert [r['status'] for r in requests_to(sandbox, '/api/v1/logout')] == [200]
+
+    text = report.read_text(encoding='utf-8')
+    assert '| localhost | changed |' in text and '31 created' in text
+    assert '`LDAP_Authentication_Password` | `` | `******** (changed)`' in text
+    assert slapd.info['ldap_bind_password'] not in text
+    assert '| alice | admin, user | yes |' in text
+    assert 'Search `nobody`: not_found (as expected)' in text
+
+    sandbox.clear_requests()
+    second = run_role(variables)
+    assert second.returncode == 0, second
+    assert writes(sandbox) == [] and requests_to(sandbox, '/api/v1/ldap.syncNow') == []
+    assert '| localhost | in sync | 0 | passed | not needed |' in report.read_text(encoding='utf-8')
+
+
+def test_check_mode_writes_nothing_and_reports_what_would_change(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    run = run_role(role_vars(sandbox, slapd, report), check=True, diff=True)
+    assert run.returncode == 0, run
+    assert writes(sandbox) == [] and stored_settings(sandbox)['LDAP_Enable'] is False
+    text = report.read_text(encoding='utf-8')
+    assert 'Check mode: nothing was changed' in text
+    assert '| localhost | would change |' in text and '| would run |' in text
+    assert '| `LDAP_Enable` | `false` | `true` |' in text
+    assert 'Not run: they would test the settings saved on the server' in text
+
+
+def test_module_defaults_and_a_token_work_without_role_connection_variables(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    variables = role_vars(sandbox, slapd, tmp_path / 'report.md', ldap_role_mapping={}, ldap_sync_mode='never')
+    for name in ('ldap_api_url', 'ldap_api_username', 'ldap_api_password'):
+        del variables[name]
+    defaults = {'api_url': sandbox.url, 'api_user_id': sandbox.env['admin_user_id'],
+                'api_token': sandbox.env['admin_token']}
+    run = run_role(variables, module_defaults=defaults)
+    assert run.returncode == 0, run
+    assert stored_settings(sandbox)['LDAP_Enable'] is True
+    assert requests_to(sandbox, '/api/v1/login') == [] and requests_to(sandbox, '/api/v1/logout') == []
+    assert pathlib.Path(tmp_path / 'report.md').exists()
