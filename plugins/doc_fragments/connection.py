@@ -30,7 +30,7 @@ options:
       - A personal access token created with C(Ignore Two Factor Authentication) is the recommended
         credential for automation, because it is never asked for a second factor.
       - If not set, the value of the E(ROCKETCHAT_AUTH_TOKEN) environment variable is used.
-      - One of O(api_token) and O(api_password) is required.
+      - One of O(api_token) and O(api_password) is required to connect.
     type: str
   api_username:
     description:

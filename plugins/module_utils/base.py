@@ -32,22 +32,29 @@ class ModuleFailure(Exception):
         self.extra = extra
 
 
-def run_module(argument_spec, run, requirements=(), **module_kwargs):
+def run_module(argument_spec, run, requirements=(), connection='required', **module_kwargs):
     """Build the AnsibleModule, a client, call ``run(module, client)`` and exit with its result.
 
     ``argument_spec`` holds the module's own options (the connection options are added);
     ``module_kwargs`` go to AnsibleModule (``supports_check_mode`` defaults to True;
     ``mutually_exclusive``/``required_together``/``required_one_of`` are merged with the connection
     rules). ``requirements`` lists extra Python libraries as ``(name, has_it, import_traceback)``.
+    ``connection='optional'`` is for modules that talk to Rocket.Chat only for some inputs: the
+    connection options may then be left out, ``client`` is None unless ``api_url`` and a credential
+    are given, and the module calls ``require_client`` where it needs one.
     ``run`` returns the result dict (with ``changed``); it raises ``ModuleFailure`` or lets
     ``RocketChatError`` through to fail. The client logs out before the module exits.
     """
+    optional = connection == 'optional'
     spec = dict(CONNECTION_ARGSPEC)
+    if optional:
+        spec['api_url'] = dict(spec['api_url'], required=False)
     spec.update(argument_spec)
     module_kwargs.setdefault('supports_check_mode', True)
     module_kwargs['mutually_exclusive'] = CONNECTION_MUTUALLY_EXCLUSIVE + list(module_kwargs.get('mutually_exclusive') or [])
     module_kwargs['required_together'] = CONNECTION_REQUIRED_TOGETHER + list(module_kwargs.get('required_together') or [])
-    module_kwargs['required_one_of'] = CONNECTION_REQUIRED_ONE_OF + list(module_kwargs.get('required_one_of') or [])
+    module_kwargs['required_one_of'] = ([] if optional else CONNECTION_REQUIRED_ONE_OF) + \
+        list(module_kwargs.get('required_one_of') or [])
     module = AnsibleModule(argument_spec=spec, **module_kwargs)
 
     for name, has_it, import_error in (('requests', HAS_REQUESTS, REQUESTS_IMPORT_ERROR),) + tuple(requirements):
@@ -58,7 +65,8 @@ def run_module(argument_spec, run, requirements=(), **module_kwargs):
     result = None
     client = None
     try:
-        client = client_from_module(module)
+        if not optional or connection_given(module.params):
+            client = client_from_module(module)
         result = run(module, client)
     except ModuleFailure as exc:
         failure = dict(exc.extra, msg=exc.msg)
@@ -70,3 +78,18 @@ def run_module(argument_spec, run, requirements=(), **module_kwargs):
     if failure is not None:
         module.fail_json(**failure)
     module.exit_json(**result)
+
+
+def connection_given(params):
+    """Whether the connection options name a workspace and a credential."""
+    return bool(params.get('api_url')) and any(params.get(name) for names in CONNECTION_REQUIRED_ONE_OF
+                                               for name in names)
+
+
+def require_client(client, purpose):
+    """``client``, or a ``ModuleFailure`` saying that ``purpose`` needs the connection options."""
+    if client is None:
+        raise ModuleFailure('%s needs a Rocket.Chat connection: set api_url and api_user_id/api_token or '
+                            'api_username/api_password (or ROCKETCHAT_URL and the other ROCKETCHAT_* environment '
+                            'variables)' % purpose, invalid=['api_url'])
+    return client

@@ -44,13 +44,15 @@ extends_documentation_fragment:
 requirements:
   - ldap3
 options:
+  api_url:
+    required: false
   source:
     description:
       - Where the settings come from.
       - V(options) uses only the options of this task; settings not given have the server's
-        defaults. No request is sent to Rocket.Chat (the connection options are still required).
+        defaults. No request is sent to Rocket.Chat, so the connection options are not needed.
       - V(workspace) reads the workspace's saved LDAP settings (the bind password included; it is never
-        shown) and the role list, then applies the options given on top.
+        shown) and the role list, then applies the options given on top. It needs O(api_url) and credentials.
     type: str
     choices: [options, workspace]
     default: options
@@ -208,7 +210,9 @@ users:
       returned: when a password was given and the user was found
 '''
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import (
+    ModuleFailure, require_client, run_module,
+)
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
     SETTINGS, ldap_settings_argument_spec,
 )
@@ -217,7 +221,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_checks imp
     WARN, describe, run_checks, should_fail,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    UNREADABLE, coerce, settings_from_options,
+    UNREADABLE, merge_raw_settings, settings_from_options,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi
 
@@ -239,17 +243,9 @@ def argument_spec():
 
 
 def given_settings(params, current_server_type):
-    """``{id: value}`` of the typed options and the raw ``settings`` map (each id given once)."""
+    """``{id: native value}`` of the typed options and the raw ``settings`` map (each id given once)."""
     desired, names = settings_from_options(params, current_server_type)
-    for setting_id, value in (params['settings'] or {}).items():
-        option = 'settings.%s' % setting_id
-        if setting_id not in SETTINGS:
-            raise ModuleFailure('%s: unknown setting id' % option, invalid=[option])
-        if setting_id in desired:
-            raise ModuleFailure('%s: already set by the option %s; give it once' % (option, names[setting_id]),
-                                invalid=[option])
-        desired[setting_id] = coerce(setting_id, value, option)
-    return desired
+    return merge_raw_settings(desired, names, params['settings'], coerce_values=True, allow_secrets=True)[0]
 
 
 def run(module, client):
@@ -257,25 +253,26 @@ def run(module, client):
     notes = []
     roles = None
     values = {}
+    server_type = SETTINGS['LDAP_Server_Type'].default
+    password_hidden = False
     if params['source'] == 'workspace':
+        client = require_client(client, 'source=workspace')
         snapshot = SettingsApi(client).read()
         values = dict((k, v) for k, v in snapshot.values.items() if v is not UNREADABLE)
         roles = client.get('roles.list').get('roles')
-        given = given_settings(params, snapshot.value('LDAP_Server_Type', SETTINGS['LDAP_Server_Type'].default))
-        if snapshot.values.get(PASSWORD_ID) is UNREADABLE and PASSWORD_ID not in given:
-            notes.append(('workspace', WARN, 'the server does not disclose the bind password: give '
-                          'authentication.bind_password to check the service bind'))
-    else:
-        given = given_settings(params, SETTINGS['LDAP_Server_Type'].default)
+        server_type = snapshot.value('LDAP_Server_Type', server_type)
+        password_hidden = snapshot.values.get(PASSWORD_ID) is UNREADABLE
+    given = given_settings(params, server_type)
+    if password_hidden and PASSWORD_ID not in given:
+        notes.append(('workspace', WARN, 'the server does not disclose the bind password: give '
+                      'authentication.bind_password to check the service bind'))
     values.update(given)
-    for secret in [values.get(PASSWORD_ID)] + [user.get('password') for user in params['users']]:
-        if secret:
-            client.add_secret(secret)
+    if values.get(PASSWORD_ID):
+        # From the workspace or the raw settings map it is no option Ansible knows to hide: mask it everywhere.
+        module.no_log_values.add(values[PASSWORD_ID])
 
     report, found = run_checks(values, users=params['users'], roles=roles, notes=notes)
-    for item in report.items:
-        item['detail'] = client.redact(item['detail'])
-    summary = client.redact(describe(report))
+    summary = describe(report)
     result = dict(changed=False, checks=report.items, summary=report.summary(), users=found['users'])
     if found['import_count'] is not None:
         result['import_count'] = found['import_count']
@@ -286,7 +283,7 @@ def run(module, client):
 
 
 def main():
-    run_module(argument_spec(), run, requirements=[('ldap3', HAS_LDAP3, LDAP3_IMPORT_ERROR)])
+    run_module(argument_spec(), run, requirements=[('ldap3', HAS_LDAP3, LDAP3_IMPORT_ERROR)], connection='optional')
 
 
 if __name__ == '__main__':

@@ -161,11 +161,11 @@ server_version:
   sample: 8.8.1
 '''
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
-    ids_owned_by, is_secret, ldap_settings_argument_spec,
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import ids_owned_by, ldap_settings_argument_spec
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
+    UNREADABLE, merge_raw_settings, settings_from_options,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import UNREADABLE, settings_from_options
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
 
 OWNER = 'ldap_settings'
@@ -184,17 +184,7 @@ def argument_spec():
 def desired_settings(params, snapshot):
     """``({id: value}, {id: option name})`` from the typed options and the raw ``settings`` map."""
     desired, names = settings_from_options(params, snapshot.value('LDAP_Server_Type', 'ad'))
-    for setting_id, value in (params['settings'] or {}).items():
-        if is_secret(setting_id):
-            raise ModuleFailure('settings.%s: give the password with authentication.bind_password, which Ansible '
-                                'keeps out of logs; the raw settings map is not secret' % setting_id,
-                                invalid_option='settings.' + setting_id)
-        if setting_id in desired:
-            raise ModuleFailure('settings.%s: already set by the option %s; give it once'
-                                % (setting_id, names[setting_id]), invalid_option='settings.' + setting_id)
-        desired[setting_id] = value
-        names[setting_id] = 'settings.%s' % setting_id
-    return desired, names
+    return merge_raw_settings(desired, names, params['settings'])
 
 
 def run(module, client):

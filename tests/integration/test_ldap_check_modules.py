@@ -87,6 +87,26 @@ def test_ldap_check_typed_options_and_secrets(sandbox_clean, slapd):
     assert sandbox_clean.requests() == [] or all(r["path"] == "/api/info" for r in sandbox_clean.requests())
 
 
+def test_ldap_check_from_options_needs_no_connection_options(slapd):
+    info = slapd.info
+    typed = {
+        "enabled": True, "server_type": "other",
+        "connection": {"host": info["host"], "port": info["port"], "encryption": "tls",
+                       "ca_cert": info["ca_cert_pem"]},
+        "authentication": {"enabled": True, "bind_dn": info["ldap_bind_dn"],
+                           "bind_password": info["ldap_bind_password"]},
+        "user_search": {"base_dn": info["ldap_base_dn"], "search_field": "uid"},
+        "fail_on": "never",
+    }
+    run = run_playbook([{"chatops.rocketchat.ldap_check": typed},
+                        {"chatops.rocketchat.ldap_check": {"source": "workspace"}}])
+    from_options, from_workspace = run.results
+    assert from_options.get("failed") is not True, from_options
+    assert by_name(from_options)["bind"]["status"] == "ok"
+    assert from_workspace["failed"] is True
+    assert "source=workspace needs a Rocket.Chat connection: set api_url" in from_workspace["msg"]
+
+
 def test_ldap_check_reads_the_workspace_and_overrides(sandbox_clean):
     save_settings(sandbox_clean, directory_settings(sandbox_clean))
     sandbox_clean.clear_requests()

@@ -7,8 +7,8 @@ import pytest
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
     MASK, MASK_CHANGED, UNKNOWN, UNREADABLE, FilterSyntaxError, coerce, cron_problem, diff, dn_problem,
-    filter_problem, mask, masked, options_from_settings, pem_problem, plan, same, settings_from_options,
-    validate_filter,
+    filter_problem, mask, masked, merge_raw_settings, options_from_settings, pem_problem, plan, same,
+    settings_from_options, validate_filter,
 )
 
 SECRET = 'bind-s3cret-value'
@@ -214,3 +214,31 @@ def test_export_is_the_inverse_and_leaves_secrets_out():
     assert options_from_settings(values, include_secrets=True)['authentication'] == {'bind_password': SECRET}
     desired, _names = settings_from_options(export, '')
     assert all(same(i, coerce(i, v), values[i]) for i, v in desired.items())
+
+
+def test_the_raw_settings_map_joins_the_typed_options_each_id_once():
+    desired, names = merge_raw_settings({'LDAP_Host': 'h'}, {'LDAP_Host': 'connection.host'},
+                                        {'LDAP_Port': '636', 'LDAP_No_Such_Setting': 1})
+    assert desired == {'LDAP_Host': 'h', 'LDAP_Port': '636', 'LDAP_No_Such_Setting': 1}  # apply_settings validates
+    assert names['LDAP_Port'] == 'settings.LDAP_Port'
+    with pytest.raises(ModuleFailure) as err:
+        merge_raw_settings({'LDAP_Host': 'h'}, {'LDAP_Host': 'connection.host'}, {'LDAP_Host': 'x'})
+    assert err.value.msg == 'settings.LDAP_Host: already set by the option connection.host; give it once'
+
+
+def test_the_raw_settings_map_coerced_now_refuses_unknown_ids_and_wrong_types():
+    desired, _names = merge_raw_settings({}, {}, {'LDAP_Port': '636', 'LDAP_Enable': 'yes'}, coerce_values=True)
+    assert desired == {'LDAP_Port': 636, 'LDAP_Enable': True}
+    for raw, fragment in (({'LDAP_No_Such_Setting': 1}, 'unknown LDAP setting id'),
+                          ({'LDAP_Port': 'ldaps'}, 'settings.LDAP_Port: expected an integer')):
+        with pytest.raises(ModuleFailure) as err:
+            merge_raw_settings({}, {}, raw, coerce_values=True)
+        assert fragment in err.value.msg
+
+
+def test_the_raw_settings_map_takes_a_secret_only_from_callers_that_hide_it():
+    with pytest.raises(ModuleFailure) as err:
+        merge_raw_settings({}, {}, {'LDAP_Authentication_Password': SECRET})
+    assert 'authentication.bind_password' in err.value.msg and SECRET not in err.value.msg
+    assert merge_raw_settings({}, {}, {'LDAP_Authentication_Password': SECRET}, allow_secrets=True)[0] == {
+        'LDAP_Authentication_Password': SECRET}

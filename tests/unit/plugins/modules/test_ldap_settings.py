@@ -35,7 +35,8 @@ def module_options(module):
     options = {}
     for name in doc.get('extends_documentation_fragment') or []:
         options.update(fragment_options(name))
-    options.update(doc.get('options') or {})
+    for name, option in (doc.get('options') or {}).items():
+        options[name] = dict(options.get(name) or {}, **option)  # the module's own keys win, as in ansible-doc
     return options
 
 
