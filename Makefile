@@ -128,9 +128,11 @@ test-sanity: $(VENV)/.stamp collection-install
 	$(VENV)/bin/python tools/get_pip_standin.py --install
 	cd $(ANSIBLE_TEST_COLLECTION) && $(ANSIBLE_ENV) ansible-test sanity --python $(PYTHON_NEWEST) --color no
 
+# Offline, ansible-lint puts $$ANSIBLE_HOME/collections (default ~/.ansible) first on the collections
+# path, where a stale installed copy of this collection would shadow the working tree.
 test-lint: $(VENV)/.stamp collection-tree
 	@echo "==> ansible-lint --profile production"
-	$(ANSIBLE_ENV) ansible-lint --offline --profile production --nocolor
+	ANSIBLE_HOME=$(CURDIR)/build/ansible-home $(ANSIBLE_ENV) ansible-lint --offline --profile production --nocolor
 
 test-docs: venv collection-tree
 	@echo "==> ansible-doc of every module (newest and oldest ansible-core)"
