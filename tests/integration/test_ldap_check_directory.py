@@ -11,26 +11,27 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_checks imp
 ROLE_MAP = '{"rocket-admin": "admin", "tech-support": "support", "manager": ["leader", "moderator"], "employee": "user"}'
 
 
-def openldap_settings(info, **overrides):
-    settings = dict(
-        LDAP_Enable=True, LDAP_Server_Type='', LDAP_Host=info['host'], LDAP_Port=info['port'],
-        LDAP_Encryption='tls', LDAP_CA_Cert=info['ca_cert_pem'],
+def service_settings(info, **settings):
+    """Settings that reach the harness slapd (its CA) and bind as its service account, plus ``settings``."""
+    values = dict(
+        LDAP_Enable=True, LDAP_Host=info['host'], LDAP_CA_Cert=info['ca_cert_pem'],
         LDAP_Authentication=True, LDAP_Authentication_UserDN=info['ldap_bind_dn'],
         LDAP_Authentication_Password=info['ldap_bind_password'], LDAP_BaseDN=info['ldap_base_dn'],
-        LDAP_User_Search_Field='uid', LDAP_Username_Field='uid',
     )
+    values.update(settings)
+    return values
+
+
+def openldap_settings(info, **overrides):
+    settings = service_settings(info, LDAP_Server_Type='', LDAP_Port=info['port'], LDAP_Encryption='tls',
+                                LDAP_User_Search_Field='uid', LDAP_Username_Field='uid')
     settings.update(overrides)
     return settings
 
 
 def ad_settings(info, **overrides):
-    settings = dict(
-        LDAP_Enable=True, LDAP_Server_Type='ad', LDAP_Host=info['host'], LDAP_Port=info['tls_port'],
-        LDAP_Encryption='ssl', LDAP_CA_Cert=info['ca_cert_pem'],
-        LDAP_Authentication=True, LDAP_Authentication_UserDN=info['ldap_bind_dn'],
-        LDAP_Authentication_Password=info['ldap_bind_password'], LDAP_BaseDN=info['ldap_base_dn'],
-        LDAP_User_Search_Filter='(objectClass=user)',
-    )
+    settings = service_settings(info, LDAP_Server_Type='ad', LDAP_Port=info['tls_port'], LDAP_Encryption='ssl',
+                                LDAP_User_Search_Filter='(objectClass=user)')
     settings.update(overrides)
     return settings
 

@@ -49,6 +49,18 @@ def check_args(settings, **extra):
     return args
 
 
+def typed_options(info):
+    """ldap_check's typed options (ldap_settings' structure) for the session slapd over StartTLS."""
+    return {
+        "enabled": True, "server_type": "other",
+        "connection": {"host": info["host"], "port": info["port"], "encryption": "tls",
+                       "ca_cert": info["ca_cert_pem"]},
+        "authentication": {"enabled": True, "bind_dn": info["ldap_bind_dn"],
+                           "bind_password": info["ldap_bind_password"]},
+        "user_search": {"base_dn": info["ldap_base_dn"], "search_field": "uid"},
+    }
+
+
 def by_name(result):
     return dict((item["name"], item) for item in result["checks"])
 
@@ -57,16 +69,8 @@ def by_name(result):
 
 def test_ldap_check_typed_options_and_secrets(sandbox_clean, slapd):
     info = slapd.info
-    typed = {
-        "enabled": True, "server_type": "other",
-        "connection": {"host": info["host"], "port": info["port"], "encryption": "tls",
-                       "ca_cert": info["ca_cert_pem"]},
-        "authentication": {"enabled": True, "bind_dn": info["ldap_bind_dn"],
-                           "bind_password": info["ldap_bind_password"]},
-        "user_search": {"base_dn": info["ldap_base_dn"], "search_field": "uid"},
-        "data_sync": {"username_field": "uid"},
-        "users": [{"username": "alice", "password": "alice-pass"}, {"username": "oscar"}],
-    }
+    typed = dict(typed_options(info), data_sync={"username_field": "uid"},
+                 users=[{"username": "alice", "password": "alice-pass"}, {"username": "oscar"}])
     wrong = dict(typed, authentication=dict(typed["authentication"], bind_password="Wr0ng-Secret"),
                  users=[])
     (good, bad, never), output = run_tasks(sandbox_clean, [
@@ -88,16 +92,7 @@ def test_ldap_check_typed_options_and_secrets(sandbox_clean, slapd):
 
 
 def test_ldap_check_from_options_needs_no_connection_options(slapd):
-    info = slapd.info
-    typed = {
-        "enabled": True, "server_type": "other",
-        "connection": {"host": info["host"], "port": info["port"], "encryption": "tls",
-                       "ca_cert": info["ca_cert_pem"]},
-        "authentication": {"enabled": True, "bind_dn": info["ldap_bind_dn"],
-                           "bind_password": info["ldap_bind_password"]},
-        "user_search": {"base_dn": info["ldap_base_dn"], "search_field": "uid"},
-        "fail_on": "never",
-    }
+    typed = dict(typed_options(slapd.info), fail_on="never")
     run = run_playbook([{"chatops.rocketchat.ldap_check": typed},
                         {"chatops.rocketchat.ldap_check": {"source": "workspace"}}])
     from_options, from_workspace = run.results
