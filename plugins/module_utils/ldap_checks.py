@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright: contributors to chatops.rocketchat
+# Copyright: contributors to the chatops.rocketchat collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The check engine of ``ldap_check``: each check is one item ``{name, status, detail, elapsed_ms}``.
 

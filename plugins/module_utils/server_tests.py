@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright: contributors to chatops.rocketchat
+# Copyright: contributors to the chatops.rocketchat collection
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The server's own LDAP quick actions (``ldap.testConnection``, ``ldap.testSearch``), explained.
 
