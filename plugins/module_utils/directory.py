@@ -181,17 +181,22 @@ def group_filter_template(settings):
     """The login/sync group filter before substitution (contract §6.4), or None when disabled."""
     if not settings.get('LDAP_Group_Filter_Enable'):
         return None
-    parts = []
+    return '(&%s)' % ''.join(group_filter_items(settings))
+
+
+def group_filter_items(settings, member=True):
+    """The group filter's items: object class, member (unless ``member`` is false), group name; empty ones left out."""
     object_class = settings.text('LDAP_Group_Filter_ObjectClass')
     member_attribute = settings.text('LDAP_Group_Filter_Group_Member_Attribute')
     id_attribute = settings.text('LDAP_Group_Filter_Group_Id_Attribute')
+    items = []
     if object_class:
-        parts.append('(objectclass=%s)' % object_class)
-    if member_attribute:
-        parts.append('(%s=%s)' % (member_attribute, settings.text('LDAP_Group_Filter_Group_Member_Format')))
+        items.append('(objectclass=%s)' % object_class)
+    if member and member_attribute:
+        items.append('(%s=%s)' % (member_attribute, settings.text('LDAP_Group_Filter_Group_Member_Format')))
     if id_attribute:
-        parts.append('(%s=%s)' % (id_attribute, settings.text('LDAP_Group_Filter_Group_Name')))
-    return '(&%s)' % ''.join(parts)
+        items.append('(%s=%s)' % (id_attribute, settings.text('LDAP_Group_Filter_Group_Name')))
+    return items
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ import ssl
 import time
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    GROUP_FILTER_PLACEHOLDERS, DirectoryConnection, DirectoryError,
-    DirectorySettings, Endpoint, MembershipSpec, SizeLimitExceeded, find_users,
-    group_filter_template, ldap_username, map_user, membership, passes_group_filter, placeholders, resolve_host,
-    split_list, substitute, tcp_probe, team_names, user_search_filter, wrap_filter,
+    GROUP_FILTER_PLACEHOLDERS, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint, MembershipSpec,
+    SizeLimitExceeded, find_users, group_filter_items, group_filter_template, ldap_username, map_user, membership,
+    passes_group_filter, placeholders, resolve_host, split_list, substitute, tcp_probe, team_names,
+    user_search_filter, wrap_filter,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import (
     CHANNELS, ROLES, TEAMS, MappingError, check_filter, check_roles, parse_stored_map,
@@ -304,12 +304,7 @@ def _count_group_filter(settings, conn, entries):
     if not member_attribute or not any(name in member_format for name in ('#{username}', '#{userdn}')):
         return sum(1 for entry in entries
                    if passes_group_filter(conn, settings, ldap_username(entry, settings) or '', entry.dn))
-    parts = []
-    if settings.text('LDAP_Group_Filter_ObjectClass'):
-        parts.append('(objectclass=%s)' % settings.text('LDAP_Group_Filter_ObjectClass'))
-    if settings.text('LDAP_Group_Filter_Group_Id_Attribute'):
-        parts.append('(%s=%s)' % (settings.text('LDAP_Group_Filter_Group_Id_Attribute'),
-                                  settings.text('LDAP_Group_Filter_Group_Name')))
+    parts = group_filter_items(settings, member=False)
     groups_filter = '(&%s)' % ''.join(parts) if parts else '(objectclass=*)'
     members = set()
     for group in conn.search(settings.text('LDAP_BaseDN'), groups_filter, scope='sub', attributes=[member_attribute]):
