@@ -224,6 +224,18 @@ class RocketChatClient:
         """The active licence modules (e.g. ``{"ldap-enterprise"}``), an empty set without a licence."""
         return frozenset(self.licence_info().get('activeModules') or ())
 
+    def detach_login(self):
+        """Authenticate now and hand the credentials over to the caller: returns ``(user_id, token)``.
+
+        With a username and password this logs in (when not done yet), and ``close()`` will then
+        not log that login out: the caller owns the token and logs it out itself (for example
+        with another client given ``user_id``/``token``, whose ``post('logout')`` ends it). With a
+        given token, that token is returned as it is.
+        """
+        self._authenticate()
+        self._logged_in = False
+        return self._user_id, self._token
+
     def close(self):
         """Log out when this client logged in; never raises (a failure becomes a warning)."""
         if self._logged_in:

@@ -22,8 +22,9 @@ description:
     fails otherwise.
   - Logging in and out changes no setting, so C(changed) is always false and both states run in
     check mode too.
+  - The role C(chatops.rocketchat.ldap) uses this module to log in once per workspace.
 author:
-  - chatops.rocketchat contributors
+  - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.READ_ONLY
@@ -41,8 +42,7 @@ notes:
     token created with C(Ignore Two Factor Authentication). A TOTP seed (O(api_totp_secret)) works
     with the token.
 seealso:
-  - role: chatops.rocketchat.ldap
-    description: Uses this module to log in once per workspace.
+  - module: chatops.rocketchat.ldap_settings
 '''
 
 EXAMPLES = r'''
@@ -87,16 +87,6 @@ token:
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
 
 
-def keep_login(client):
-    """Log in and detach the login from ``client``, so that its ``close()`` does not log it out."""
-    # RocketChatClient logs in lazily on its first request and offers no public hand-over of the
-    # token yet; this reads it from the client's own fields.
-    client.server_info  # pylint: disable=pointless-statement
-    user_id, token = client._user_id, client._token  # pylint: disable=protected-access
-    client._logged_in = False  # pylint: disable=protected-access
-    return user_id, token
-
-
 def run(module, client):
     if not module.no_log:
         raise ModuleFailure('this module handles a login token: set "no_log: true" on the task.')
@@ -108,7 +98,8 @@ def run(module, client):
         return dict(changed=False, logged_in=True)
     if params['api_token']:
         return dict(changed=False, logged_in=False)
-    user_id, token = keep_login(client)
+    # The token outlives this run: run_module's close() must not log it out.
+    user_id, token = client.detach_login()
     return dict(changed=False, logged_in=True, user_id=user_id, token=token)
 
 

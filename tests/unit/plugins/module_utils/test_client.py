@@ -42,6 +42,22 @@ def test_login_then_logout_on_close(http, make_client):
     assert [c.request.url.rsplit('/', 1)[-1] for c in http.calls] == ['login', 'me', 'logout']
 
 
+def test_detach_login_hands_the_token_over_and_close_does_not_log_it_out(http, make_client):
+    http.post(URL + '/api/v1/login', json={'status': 'success', 'data': {'userId': 'u1', 'authToken': 'login-tok'}})
+    client = make_client(user_id=None, token=None, username='admin', password=PASSWORD)
+    assert client.detach_login() == ('u1', 'login-tok')
+    assert client.detach_login() == ('u1', 'login-tok')  # already logged in: no second login
+    client.close()
+    assert [c.request.url.rsplit('/', 1)[-1] for c in http.calls] == ['login']
+
+
+def test_detach_login_with_a_token_returns_it_without_a_request(http, make_client):
+    client = make_client()
+    assert client.detach_login() == (USER_ID, TOKEN)
+    client.close()
+    assert len(http.calls) == 0
+
+
 def test_failed_login_names_no_secret(http, make_client):
     http.post(URL + '/api/v1/login', status=401,
               json={'success': False, 'status': 'error', 'error': 'Unauthorized', 'message': 'Unauthorized'})
