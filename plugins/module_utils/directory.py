@@ -39,15 +39,13 @@ except ImportError:  # pragma: no cover - reported by the modules with missing_r
     ldap3 = None
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import AD_TWINS, SETTINGS
-# The one LDAP filter parser (ldap3-free, so ldap_settings validates filters without ldap3);
-# FilterSyntaxError and validate_filter are also imported from here by the mapping code.
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (  # noqa: F401 pylint: disable=unused-import
-    FilterSyntaxError, parse_filter, validate_filter,
-)
+# The one LDAP filter parser (ldap3-free, so ldap_settings validates filters without ldap3).
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import FilterSyntaxError, parse_filter
 
 # Placeholders the server substitutes, per filter (contract §6.4).
 PLACEHOLDER_RE = re.compile(r'#\{([^}]*)\}')
-GROUP_FILTER_PLACEHOLDERS = ('username', 'userdn')
+# The user placeholders (role, channel and team filters also take #{groupName}).
+USER_PLACEHOLDERS = ('username', 'userdn')
 
 # Every setting the directory code reads, with the server's default (callers read these ids from a
 # workspace to build DirectorySettings).
@@ -742,7 +740,28 @@ def open_service_connection(settings):
 
 
 def _any_member(filter_template):
-    return filter_template.replace('#{username}', '*').replace('#{userdn}', '*')
+    """``filter_template`` with every item that names the user (``#{username}``, ``#{userdn}``) turned
+    into a presence test on its plain attribute, so it matches a group with any member.
+
+    A presence test, not the placeholder read as ``*``: an extensible match such as AD's nested-group
+    ``(member:1.2.840.113556.1.4.1941:=#{userdn})`` allows no ``*``, and a DN-valued attribute has no
+    substring matching, so ``(member=uid=*,ou=people,...)`` would match nothing.
+    """
+    try:
+        root = parse_filter(filter_template)
+    except FilterSyntaxError as exc:
+        raise DirectoryError('filter', 'invalid membership filter %r: %s' % (filter_template, exc))
+    return _with_user_items_as_presence(root)
+
+
+def _with_user_items_as_presence(node):
+    if node.children:
+        return '(%s%s)' % (node.kind, ''.join(_with_user_items_as_presence(child) for child in node.children))
+    if not any('#{%s}' % name in node.value for name in USER_PLACEHOLDERS):
+        return node.text
+    # "member:dn:1.2.3:" -> "member"; an extensible match without an attribute tests any entry.
+    attribute = node.attribute.split(':', 1)[0]
+    return '(%s=*)' % (attribute or 'objectClass')
 
 
 def find_groups(conn, base_dn, filter_template, groups, page_size=0):

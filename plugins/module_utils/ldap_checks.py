@@ -16,7 +16,7 @@ import ssl
 import time
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    GROUP_FILTER_PLACEHOLDERS, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint, MembershipSpec,
+    USER_PLACEHOLDERS, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint, MembershipSpec,
     SizeLimitExceeded, find_users, group_filter_items, group_filter_template, ldap_username, map_user, membership,
     passes_group_filter, placeholders, resolve_host, split_list, substitute, tcp_probe, team_names,
     user_search_filter, wrap_filter,
@@ -122,10 +122,10 @@ def check_group_filter(settings):
     template = group_filter_template(settings)
     if template is None:
         return OK, 'the group filter is off: every user the search finds may log in'
-    problem = _filter_problem(template, GROUP_FILTER_PLACEHOLDERS, username=_SAMPLE_USER, userdn=_SAMPLE_DN)
+    problem = _filter_problem(template, USER_PLACEHOLDERS, username=_SAMPLE_USER, userdn=_SAMPLE_DN)
     if problem:
         return FAIL, 'the group filter %s' % problem
-    if not any(name in placeholders(template) for name in GROUP_FILTER_PLACEHOLDERS):
+    if not any(name in placeholders(template) for name in USER_PLACEHOLDERS):
         return WARN, ('the group filter %s names no user (#{username} or #{userdn} in the member format): '
                       'it either admits every user or nobody' % template)
     return OK, 'login and sync require a match of %s' % template

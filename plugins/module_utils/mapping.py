@@ -16,22 +16,21 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import re
 from collections import OrderedDict
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import LDAP_ENTERPRISE
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    DEFAULTS as DIRECTORY_SETTING_DEFAULTS, DirectoryError, DirectorySettings, FilterSyntaxError,
-    missing_groups, split_list, validate_filter,
+    DEFAULTS as DIRECTORY_SETTING_DEFAULTS, USER_PLACEHOLDERS, DirectoryError, DirectorySettings, missing_groups,
+    placeholders, split_list,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import coerce
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
+    FilterSyntaxError, coerce, validate_filter,
+)
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
 
-PLACEHOLDER_RE = re.compile(r"#\{([^}]*)\}")
 GROUP_PLACEHOLDER = "groupName"
-USER_PLACEHOLDERS = ("username", "userdn")
 
 
 class MappingError(Exception):
@@ -293,7 +292,7 @@ def check_filter(filter_text, option, group_count=0, strategy="each_group", allo
         validate_filter(text)
     except FilterSyntaxError as exc:
         problems.append("%s %r is not a valid LDAP filter: %s" % (option, text, exc))
-    names = PLACEHOLDER_RE.findall(text)
+    names = placeholders(text)
     allowed = set(USER_PLACEHOLDERS) | ({GROUP_PLACEHOLDER} if allow_group else set())
     unknown = sorted(set(names) - allowed)
     if unknown:

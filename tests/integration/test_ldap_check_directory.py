@@ -291,6 +291,20 @@ def test_missing_groups_for_the_mapping_modules(slapd):
     assert missing == ['no-such-group']
 
 
+@pytest.mark.parametrize('user_item', [
+    # slapd has no AD nested-group rule; distinguishedNameMatch is an extensible match it knows
+    '(member:distinguishedNameMatch:=#{userdn})',
+    # the user's DN spelled out: a DN attribute has no substring matching, so "uid=*,..." matches nothing
+    '(member=uid=#{username},ou=people,dc=example,dc=org)',
+])
+def test_missing_groups_with_a_user_item_other_than_plain_equality(slapd, user_item):
+    settings = DirectorySettings(openldap_settings(slapd.info))
+    missing = directory.missing_groups(settings, slapd.info['groups_dn'],
+                                       '(&(objectClass=groupOfNames)(cn=#{groupName})%s)' % user_item,
+                                       ['admins', 'engineering', 'rocket-admin'])
+    assert missing == ['rocket-admin']  # a posixGroup: not a groupOfNames
+
+
 # --- Active Directory flavour ---------------------------------------------------------------------
 
 def test_ad_flavour_preview(slapd_ad):

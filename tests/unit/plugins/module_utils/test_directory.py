@@ -2,8 +2,9 @@
 
 import pytest
 
+from ansible_collections.chatops.rocketchat.plugins.module_utils import directory
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    DirectorySettings, Entry, GroupBatch, disabled_reason, group_filter_template, map_user,
+    DirectoryError, DirectorySettings, Entry, GroupBatch, disabled_reason, group_filter_template, map_user,
     slugify_username, substitute, user_search_filter, wrap_filter,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import validate_filter
@@ -73,6 +74,44 @@ def test_the_user_part_is_factored_out_of_the_batched_search(template, expected)
     search = GroupBatch.of(template).search_filter(['g1', 'g2'], username='jo', userdn='uid=jo\\,dc=x')
     assert search == expected
     validate_filter(search)
+
+
+AD_NESTED = 'member:1.2.840.113556.1.4.1941:'
+
+
+@pytest.mark.parametrize('template, expected', [
+    ('(&(cn=#{groupName})(memberUid=#{username}))', '(&(cn=#{groupName})(memberUid=*))'),
+    # AD's nested-group rule (LDAP_MATCHING_RULE_IN_CHAIN): an extensible match allows no '*'
+    ('(&(objectClass=group)(cn=#{groupName})(%s=#{userdn}))' % AD_NESTED,
+     '(&(objectClass=group)(cn=#{groupName})(member=*))'),
+    ('(&(cn=#{groupName})(member:dn:2.5.13.1:=#{userdn}))', '(&(cn=#{groupName})(member=*))'),
+    # a DN attribute has no substring matching: the whole item becomes a presence test
+    ('(&(cn=#{groupName})(member=uid=#{username},ou=people,dc=x))', '(&(cn=#{groupName})(member=*))'),
+    ('(&(cn=#{groupName})(|(memberUid=#{username})(!(:2.5.13.1:=#{userdn}))))',
+     '(&(cn=#{groupName})(|(memberUid=*)(!(objectClass=*))))'),
+    ('(&(objectClass=groupOfNames)(cn=#{groupName}))', '(&(objectClass=groupOfNames)(cn=#{groupName}))'),
+])
+def test_any_member_turns_each_user_item_into_a_presence_test(template, expected):
+    any_member = directory._any_member(template)
+    assert any_member == expected
+    validate_filter(directory.substitute(any_member, group_name='g1'))
+
+
+def test_the_ad_nested_group_filter_is_batched_for_the_group_lookup():
+    template = directory._any_member('(&(objectClass=group)(cn=#{groupName})(%s=#{userdn}))' % AD_NESTED)
+    search = GroupBatch.of(template).search_filter(['g1', 'g2'])
+    assert search == '(&(objectClass=group)(member=*)(|(cn=g1)(cn=g2)))'
+    validate_filter(search)
+
+
+def test_any_member_refuses_a_malformed_filter_as_a_filter_problem():
+    with pytest.raises(DirectoryError) as failure:
+        directory._any_member('(&(cn=#{groupName})(member=#{userdn})')
+    assert failure.value.stage == 'filter'
+
+
+def test_the_filter_parser_is_imported_from_reconcile_not_re_exported_here():
+    assert 'validate_filter' not in vars(directory)
 
 
 def entry(**attributes):
