@@ -14,8 +14,11 @@ PLAYBOOK="$ROOT/.venv/bin/ansible-playbook"
 INVENTORY="$ROOT/playbooks/inventories/demo"
 WORK="$ROOT/build/demo"
 REPORT="$WORK/rocketchat-ldap-report.md"
-PROD_READY="$ROOT/.sandbox/prod.json"
-PROD_PID=""
+# Staging runs slapd and a Rocket.Chat sandbox in .sandbox (as `make sandbox` does); prod is a
+# second Rocket.Chat sandbox in .sandbox/prod that uses staging's slapd.
+STAGING_STATE="$ROOT/.sandbox"
+PROD_STATE="$ROOT/.sandbox/prod"
+STARTED_STAGING=0 STARTED_PROD=0
 
 export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-$ROOT/build/collections}"
 export ANSIBLE_PYTHON_INTERPRETER="${ANSIBLE_PYTHON_INTERPRETER:-$PY}"
@@ -23,8 +26,9 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PIPELINING=1
 # Only what changed or failed, and the recap: the demo's output stays short.
 export ANSIBLE_DISPLAY_OK_HOSTS=0 ANSIBLE_DISPLAY_SKIPPED_HOSTS=0
 
-bold=$(tput bold 2>/dev/null || true)
-plain=$(tput sgr0 2>/dev/null || true)
+# Bold step titles on a terminal only: a CI log or a file gets plain text.
+bold='' plain=''
+if [[ -t 1 ]]; then bold=$(tput bold 2>/dev/null || true) plain=$(tput sgr0 2>/dev/null || true); fi
 STEP=0
 START=$SECONDS
 step() { STEP=$((STEP + 1)); printf '\n%s== %d. %s ==%s\n' "$bold" "$STEP" "$1" "$plain"; }
@@ -35,8 +39,9 @@ stop_everything() {
     local status=$?
     trap - EXIT INT TERM
     printf '\n%s== Stopping the sandbox ==%s\n' "$bold" "$plain"
-    if [[ -n "$PROD_PID" ]]; then kill "$PROD_PID" 2>/dev/null || true; fi
-    "$PY" -m tests.sandbox stop >/dev/null 2>&1 || true
+    # prod borrows staging's slapd: stop it first. Only what this demo started is stopped.
+    if [[ $STARTED_PROD == 1 ]]; then "$PY" -m tests.sandbox stop --state-dir "$PROD_STATE" >/dev/null 2>&1 || true; fi
+    if [[ $STARTED_STAGING == 1 ]]; then "$PY" -m tests.sandbox stop --state-dir "$STAGING_STATE" >/dev/null 2>&1 || true; fi
     say "stopped: both workspaces and slapd"
     if [[ $status -eq 0 ]]; then
         say "demo finished in $((SECONDS - START)) s; the report stays in ${REPORT#"$ROOT"/}"
@@ -93,20 +98,25 @@ say "Two Rocket.Chat workspaces, staging and prod, get their LDAP configuration 
 
 step "Start a real OpenLDAP server and two Rocket.Chat workspaces"
 t=$SECONDS
-if ! "$PY" -m tests.sandbox start ${SANDBOX_ARGS:-} >"$WORK/sandbox.log" 2>&1; then
-    cat "$WORK/sandbox.log" >&2
-    say "could not start the sandbox (is one already running? \`make sandbox-stop\` stops it)"
+if [[ -e "$STAGING_STATE/env.json" || -e "$PROD_STATE/env.json" ]]; then
+    say "a sandbox is already running (or left its state in .sandbox): \`make sandbox-stop\` stops it" >&2
     exit 1
 fi
-# tests.sandbox runs one workspace; the second one is another sandbox process on its own free port.
-PROD_PID=$("$PY" - "$PROD_READY" "$WORK/prod.log" <<'EOF'
-import sys
-from tests.sandbox.rocketchat.launcher import sandbox_args, spawn
-process, info = spawn(sandbox_args(ready_file=sys.argv[1]), sys.argv[2], sys.argv[1], timeout=30)
-print(info["pid"])
-EOF
-)
-eval "$("$PY" - "$ROOT/.sandbox/env.json" "$PROD_READY" <<'EOF'
+# SANDBOX_ARGS (for example --version 8.5.0 --license none) apply to both workspaces.
+STARTED_STAGING=1
+if ! "$PY" -m tests.sandbox start --state-dir "$STAGING_STATE" ${SANDBOX_ARGS:-} >"$WORK/sandbox.log" 2>&1; then
+    cat "$WORK/sandbox.log" >&2
+    say "could not start the staging sandbox (log above)"
+    exit 1
+fi
+STARTED_PROD=1
+if ! "$PY" -m tests.sandbox start --state-dir "$PROD_STATE" --ldap-from "$STAGING_STATE/env.json" \
+        ${SANDBOX_ARGS:-} >>"$WORK/sandbox.log" 2>&1; then
+    cat "$WORK/sandbox.log" >&2
+    say "could not start the prod sandbox (log above)"
+    exit 1
+fi
+eval "$("$PY" - "$STAGING_STATE/env.json" "$PROD_STATE/env.json" <<'EOF'
 import json, shlex, sys
 env = json.load(open(sys.argv[1]))
 prod = json.load(open(sys.argv[2]))
