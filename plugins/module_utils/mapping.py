@@ -505,6 +505,7 @@ class _Run:
         filter_id = spec.setting(spec.filter)
         base_dn_id = spec.setting(spec.base_dn)
         problems = []
+        invalid = []
         if enabled:
             base_dn = _text(self.effective(base_dn_id))
             if not base_dn and spec.base_dn_fallback:
@@ -515,13 +516,18 @@ class _Run:
             elif not base_dn:
                 problems.append("%s (%s) is empty; the server has no fallback to the user base DN, so no "
                                 "user would ever be found in a group" % (spec.base_dn, base_dn_id))
+            if problems:
+                invalid.append(spec.base_dn)
         if enabled or self.params.get(spec.filter) is not None:
             strategy = self.effective(spec.setting(spec.strategy)) if spec.strategy else None
-            problems.extend(check_filter(self.effective(filter_id), "%s (%s)" % (spec.filter, filter_id),
-                                         group_count=len(after), strategy=strategy or "each_group",
-                                         allow_group=spec.filter_has_groups))
+            filter_problems = check_filter(self.effective(filter_id), "%s (%s)" % (spec.filter, filter_id),
+                                           group_count=len(after), strategy=strategy or "each_group",
+                                           allow_group=spec.filter_has_groups)
+            if filter_problems:
+                problems.extend(filter_problems)
+                invalid.append(spec.filter)
         if problems:
-            self.fail("; ".join(problems), invalid=sorted({spec.base_dn, spec.filter}))
+            self.fail("; ".join(problems), invalid=invalid)
 
     def validate_values(self, declared, after):
         kind = self.kind

@@ -48,7 +48,7 @@ def _fail(option, problem, accepted=None, setting_id=None):
     text = '%s: %s' % (option, problem)
     if accepted:
         text += '; accepted: %s' % accepted
-    raise ModuleFailure(text, invalid_option=option, setting_id=setting_id)
+    raise ModuleFailure(text, invalid=[option], setting_id=setting_id)
 
 
 def coerce(setting_id, value, option=None):
@@ -513,13 +513,13 @@ def merge_raw_settings(desired, names, raw_settings, coerce_values=False, allow_
         option = 'settings.%s' % setting_id
         if is_secret(setting_id) and not allow_secrets:
             raise ModuleFailure('%s: give the password with authentication.bind_password, which Ansible keeps out '
-                                'of logs; the raw settings map is not secret' % option, invalid_option=option)
+                                'of logs; the raw settings map is not secret' % option, invalid=[option])
         if setting_id in desired:
             raise ModuleFailure('%s: already set by the option %s; give it once' % (option, names[setting_id]),
-                                invalid_option=option)
+                                invalid=[option])
         if coerce_values:
             if setting_id not in SETTINGS:
-                raise ModuleFailure('%s: unknown LDAP setting id %s' % (option, setting_id), invalid_option=option)
+                raise ModuleFailure('%s: unknown LDAP setting id %s' % (option, setting_id), invalid=[option])
             value = coerce(setting_id, value, option)
         desired[setting_id] = value
         names[setting_id] = option

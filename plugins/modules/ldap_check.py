@@ -208,6 +208,12 @@ users:
       description: Whether the user's own bind succeeded and the group filter admits the user.
       type: bool
       returned: when a password was given and the user was found
+invalid:
+  description: The options whose values were refused (the message names each one and what it accepts).
+  returned: when the task fails on an invalid option
+  type: list
+  elements: str
+  sample: [settings.LDAP_Port]
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import (

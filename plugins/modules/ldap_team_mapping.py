@@ -146,6 +146,12 @@ missing_groups:
   returned: when O(validate_groups=true)
   type: list
   elements: str
+invalid:
+  description: The options whose values were refused (the message names each one and what it accepts); nothing was written.
+  returned: when the task fails on an invalid option
+  type: list
+  elements: str
+  sample: [mappings]
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import run_module

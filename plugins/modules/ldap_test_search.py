@@ -121,6 +121,12 @@ meaning:
   description: What that error means and what to do about it.
   returned: failure
   type: str
+invalid:
+  description: The options whose values were refused (the message names each one and what it accepts).
+  returned: when the task fails on an invalid option
+  type: list
+  elements: str
+  sample: [users, usernames]
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
@@ -139,7 +145,7 @@ def run(module, client):
     version = client.server_version_string
     users = _wanted(module.params)
     if not users:
-        raise ModuleFailure('give at least one user in users or usernames', invalid=['users'])
+        raise ModuleFailure('users, usernames: give at least one user in either', invalid=['users', 'usernames'])
     # A failed connection would make every user look "not found" on 8.x: rule it out first.
     _reply, failure = run_test(client, TEST_CONNECTION)
     if failure is not None:

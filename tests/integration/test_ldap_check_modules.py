@@ -94,12 +94,15 @@ def test_ldap_check_typed_options_and_secrets(sandbox_clean, slapd):
 def test_ldap_check_from_options_needs_no_connection_options(slapd):
     typed = dict(typed_options(slapd.info), fail_on="never")
     run = run_playbook([{"chatops.rocketchat.ldap_check": typed},
-                        {"chatops.rocketchat.ldap_check": {"source": "workspace"}}])
-    from_options, from_workspace = run.results
+                        {"chatops.rocketchat.ldap_check": {"source": "workspace"}},
+                        {"chatops.rocketchat.ldap_check": dict(typed, settings={"LDAP_Search_Page_Size": "big"})}])
+    from_options, from_workspace, bad_raw = run.results
     assert from_options.get("failed") is not True, from_options
     assert by_name(from_options)["bind"]["status"] == "ok"
-    assert from_workspace["failed"] is True
+    assert from_workspace["failed"] is True and from_workspace["invalid"] == ["api_url"]
     assert "source=workspace needs a Rocket.Chat connection: set api_url" in from_workspace["msg"]
+    assert bad_raw["failed"] is True and bad_raw["invalid"] == ["settings.LDAP_Search_Page_Size"]
+    assert "settings.LDAP_Search_Page_Size: expected an integer" in bad_raw["msg"] and "accepted: integers" in bad_raw["msg"]
 
 
 def test_ldap_check_reads_the_workspace_and_overrides(sandbox_clean):
@@ -212,10 +215,12 @@ def test_8x_connection_test_passes_with_a_wrong_bind_password_and_ldap_check_cat
 
 def test_server_test_failures_are_explained(sandbox_clean):
     save_settings(sandbox_clean, directory_settings(sandbox_clean, LDAP_Port=1))
-    (failed_connection, unexpected), _ = run_tasks(sandbox_clean, [
+    (failed_connection, unexpected, nobody), _ = run_tasks(sandbox_clean, [
         ("ldap_test_connection", {}),
         ("ldap_test_search", {"usernames": ["alice"]}),
+        ("ldap_test_search", {"usernames": []}),
     ])
+    assert nobody["failed"] is True and nobody["invalid"] == ["users", "usernames"]
     assert failed_connection["failed"] is True and failed_connection["server_error"] == "Connection_failed"
     assert "ldap_check" in failed_connection["msg"]
     assert unexpected["failed"] is True and unexpected["server_error"] == "Connection_failed"

@@ -189,21 +189,24 @@ def test_invalid_input_is_refused_with_the_option_named(sandbox_clean):
     two_groups = [{'group': 'rocket-admin', 'roles': 'admin'}, {'group': 'manager', 'roles': 'livechat-manager'}]
     cases = [
         # role sync on without a group base DN: the server has no fallback
-        ({'enabled': True, 'mappings': two_groups}, 'no fallback'),
+        ({'enabled': True, 'mappings': two_groups}, 'no fallback', ['base_dn']),
         # a filter without #{groupName} while two groups are mapped grants every role to everyone
         ({'enabled': True, 'base_dn': groups_dn, 'filter': '(&(objectClass=posixGroup)(memberUid=#{username}))',
-          'mappings': two_groups}, 'every mapped group'),
+          'mappings': two_groups}, 'every mapped group', ['filter']),
         ({'enabled': True, 'base_dn': groups_dn, 'filter': '(&(cn=#{groupName})(memberUid=#{username})',
-          'mappings': two_groups}, 'filter: missing ")"'),
+          'mappings': two_groups}, 'filter: missing ")"', ['filter']),
         ({'enabled': True, 'base_dn': groups_dn, 'validation_strategy': 'once', 'mappings': two_groups},
-         "'once' validation strategy"),
-        ({'mappings': [{'group': 'a', 'roles': 'admin'}, {'group': 'a', 'roles': 'bot'}]}, 'listed twice'),
-        ({'validation_strategy': 'per_group'}, 'each_group, once'),
+         "'once' validation strategy", ['filter']),
+        ({'mappings': [{'group': 'a', 'roles': 'admin'}, {'group': 'a', 'roles': 'bot'}]}, 'listed twice',
+         ['mappings']),
+        # refused by Ansible's own choices check, which names no option in a result key
+        ({'validation_strategy': 'per_group'}, 'each_group, once', None),
     ]
     # (the other refusals of mapping.py are covered by its unit tests)
-    run = run_playbook([{ROLE_MAPPING: args} for args, _ in cases], module_defaults=connection_vars(sandbox))
-    for (args, fragment), result in zip(cases, run.results):
+    run = run_playbook([{ROLE_MAPPING: args} for args, _, _ in cases], module_defaults=connection_vars(sandbox))
+    for (args, fragment, invalid), result in zip(cases, run.results):
         assert result.get('failed') and fragment in result['msg'], (args, result)
+        assert result.get('invalid') == invalid, (args, result)
     assert writes(sandbox) == []
 
 

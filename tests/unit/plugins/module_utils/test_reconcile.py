@@ -69,6 +69,7 @@ def test_coerce_refuses_naming_the_option(setting_id, given, fragment):
         coerce(setting_id, given, 'section.option')
     assert err.value.msg.startswith('section.option: ')
     assert fragment in err.value.msg
+    assert err.value.extra['invalid'] == ['section.option']
 
 
 def test_refusing_a_secret_never_shows_it():
@@ -224,6 +225,7 @@ def test_the_raw_settings_map_joins_the_typed_options_each_id_once():
     with pytest.raises(ModuleFailure) as err:
         merge_raw_settings({'LDAP_Host': 'h'}, {'LDAP_Host': 'connection.host'}, {'LDAP_Host': 'x'})
     assert err.value.msg == 'settings.LDAP_Host: already set by the option connection.host; give it once'
+    assert err.value.extra['invalid'] == ['settings.LDAP_Host']
 
 
 def test_the_raw_settings_map_coerced_now_refuses_unknown_ids_and_wrong_types():
@@ -233,7 +235,7 @@ def test_the_raw_settings_map_coerced_now_refuses_unknown_ids_and_wrong_types():
                           ({'LDAP_Port': 'ldaps'}, 'settings.LDAP_Port: expected an integer')):
         with pytest.raises(ModuleFailure) as err:
             merge_raw_settings({}, {}, raw, coerce_values=True)
-        assert fragment in err.value.msg
+        assert fragment in err.value.msg and err.value.extra['invalid'] == ['settings.%s' % list(raw)[0]]
 
 
 def test_the_raw_settings_map_takes_a_secret_only_from_callers_that_hide_it():
