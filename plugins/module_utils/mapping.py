@@ -323,6 +323,10 @@ MAPPING_OPTIONS = dict(
 
 STRATEGIES = ["each_group", "once"]
 
+# Mapped channels or teams whose existence one run looks up, one request each (no list route exists);
+# also the rate limiter's default allowance per route and minute for callers it limits.
+MAX_NAME_LOOKUPS = 10
+
 
 class MappingModule:
     """What one mapping module manages: its map, its plain options and the validations.
@@ -557,20 +561,34 @@ class _Run:
             raise
         return True
 
-    def report_channels(self, after):
+    def missing_names(self, after, path, key):
+        """The mapped values the server does not know (``path``, by ``key``), and those left unchecked.
+
+        The server has no list route for channels or teams, only a lookup by name
+        (``channels.info``, ``teams.info``): one request per name, so at most
+        ``MAX_NAME_LOOKUPS`` per run keeps the cost bounded whatever the size of the map.
+        """
         names = _unique(v for values in after.values() for v in values)
-        to_create = [name for name in names if not self._exists("channels.info", {"roomName": name})]
+        checked, unchecked = names[:MAX_NAME_LOOKUPS], list(names[MAX_NAME_LOOKUPS:])
+        missing = [name for name in checked if not self._exists(path, {key: name})]
+        if unchecked:
+            self.warnings.append("%d mapped %s were not looked up (at most %d per run, one request each): %s"
+                                 % (len(unchecked), self.kind.plural, MAX_NAME_LOOKUPS, ", ".join(unchecked)))
+        return missing, unchecked
+
+    def report_channels(self, after):
+        to_create, unchecked = self.missing_names(after, "channels.info", "roomName")
         admin = _text(self.effective(self.spec.setting("admin_user")))
         admin_exists = bool(admin) and self._exists("users.info", {"username": admin})
-        self.result["channels"] = dict(to_create=to_create, admin_user=admin, admin_user_exists=admin_exists)
+        self.result["channels"] = dict(to_create=to_create, unchecked=unchecked, admin_user=admin,
+                                       admin_user_exists=admin_exists)
         if to_create and not admin_exists:
             self.warnings.append("channels %s do not exist and the channel admin user %r does not exist either: "
                                  "a sync skips them instead of creating them" % (", ".join(to_create), admin))
 
     def report_teams(self, after):
-        names = _unique(v for values in after.values() for v in values)
-        missing = [name for name in names if not self._exists("teams.info", {"teamName": name})]
-        self.result["teams"] = dict(missing=missing)
+        missing, unchecked = self.missing_names(after, "teams.info", "teamName")
+        self.result["teams"] = dict(missing=missing, unchecked=unchecked)
         if missing:
             self.warnings.append("teams %s do not exist: a sync adds nobody to them (the server does not "
                                  "create teams)" % ", ".join(missing))

@@ -20,7 +20,9 @@ description:
     list make no difference); only the difference is written, in one request.
   - Reports the mapped channels that do not exist yet, which a sync would create as public channels
     owned by the channel admin user, and whether that user exists (if not, the server skips
-    those channels; the module warns).
+    those channels; the module warns). The server has no list route for channels, so each name
+    costs one C(channels.info) request; at most the first 10 distinct channels of the map are looked
+    up per run (the rest are returned as RV(channels.unchecked), with a warning).
   - Enabling channel sync needs a group base DN (no fallback to the user base DN) and a filter;
     the filter rules are those of M(chatops.rocketchat.ldap_role_mapping).
   - Channel sync is an Enterprise feature (C(ldap-enterprise) licence module).
@@ -156,6 +158,10 @@ channels:
   contains:
     to_create:
       description: Mapped channels that do not exist; a sync creates them (when the admin user exists).
+      type: list
+      elements: str
+    unchecked:
+      description: Mapped channels not looked up, past the first 10 (one request per name).
       type: list
       elements: str
     admin_user:

@@ -19,7 +19,9 @@ description:
   - Users are added to the teams of the groups the query finds for them, and removed from mapped
     teams they no longer match; this happens for new users, or at every login with
     O(validate_each_login=true). The server never creates teams; the module warns about mapped
-    teams that do not exist.
+    teams that do not exist. The server has no list route for teams, so each name costs one
+    C(teams.info) request; at most the first 10 distinct teams of the map are looked up per run
+    (the rest are returned as RV(teams.unchecked), with a warning).
   - The team base DN falls back to the user base DN (C(LDAP_BaseDN)) when empty; enabling team
     sync needs one of them and a query that mentions C(#{userdn}) or C(#{username}).
   - Team sync is an Enterprise feature (C(ldap-enterprise) licence module).
@@ -139,6 +141,10 @@ teams:
   contains:
     missing:
       description: Team names not found.
+      type: list
+      elements: str
+    unchecked:
+      description: Mapped teams not looked up, past the first 10 (one request per name).
       type: list
       elements: str
 missing_groups:

@@ -33,7 +33,7 @@ def test_channels_a_sync_would_create_are_reported_then_created(sandbox_clean):
     run = run_playbook([task, task, {SYNC: {}}], module_defaults=connection_vars(sandbox))
     first, second, sync = run.results
     assert first['changed'] and first['missing_groups'] == [], run
-    assert first['channels'] == {'to_create': ['ops-room', 'managers'], 'admin_user': 'rocket.cat',
+    assert first['channels'] == {'to_create': ['ops-room', 'managers'], 'unchecked': [], 'admin_user': 'rocket.cat',
                                  'admin_user_exists': True}
     assert json.loads(stored(sandbox, CHANNELS_MAP)) == {'rocket-admin': ['ops-room', 'general'],
                                                          'manager': 'managers'}
@@ -58,9 +58,37 @@ def test_a_missing_channel_admin_is_reported(sandbox_clean):
         module_defaults=connection_vars(sandbox), check=True).results[0]
     # the rest of the map is the server's default {"employee": "general", "techsupport": ["helpdesk", "support"]}
     # ("support" is the main room of a team)
-    assert result['channels'] == {'to_create': ['helpdesk', 'managers'], 'admin_user': 'nobody-here',
-                                  'admin_user_exists': False}
+    assert result['channels'] == {'to_create': ['helpdesk', 'managers'], 'unchecked': [],
+                                  'admin_user': 'nobody-here', 'admin_user_exists': False}
     assert any('skips them' in warning for warning in result['warnings'])
+    assert writes(sandbox) == []
+
+
+def lookups(sandbox, path):
+    return [r for r in sandbox.requests() if r['path'] == '/api/v1/' + path]
+
+
+def test_channel_and_team_lookups_are_capped_whatever_the_size_of_the_map(sandbox_clean):
+    sandbox = sandbox_clean
+    configure(sandbox)
+    sandbox.clear_requests()
+    many = [{'group': 'group-%02d' % n, 'channels': ['room-%02d' % n, 'general']} for n in range(14)]
+    channels = run_playbook([{CHANNEL_MAPPING: {'exclusive': True, 'mappings': many}}],
+                            module_defaults=connection_vars(sandbox), check=True).results[0]
+    # distinct names in map order: room-00, general, room-01 ... room-13 (15); the first 10 are looked up
+    assert channels['channels']['to_create'] == ['room-%02d' % n for n in range(9)], channels
+    assert channels['channels']['unchecked'] == ['room-%02d' % n for n in range(9, 14)]
+    assert len(lookups(sandbox, 'channels.info')) == 10
+    assert any('5 mapped channels were not looked up' in warning for warning in channels['warnings'])
+
+    sandbox.clear_requests()
+    teams = [{'group': 'group-%02d' % n, 'teams': ['team-%02d' % n]} for n in range(12)]
+    teams[0]['teams'].append('engineering')
+    result = run_playbook([{TEAM_MAPPING: {'exclusive': True, 'mappings': teams}}],
+                          module_defaults=connection_vars(sandbox), check=True).results[0]
+    assert result['teams']['missing'] == ['team-%02d' % n for n in range(9)], result
+    assert result['teams']['unchecked'] == ['team-%02d' % n for n in range(9, 12)]
+    assert len(lookups(sandbox, 'teams.info')) == 10
     assert writes(sandbox) == []
 
 
@@ -85,7 +113,7 @@ def test_teams_map_values_are_lists_and_the_base_dn_falls_back_to_the_user_base_
     run = run_playbook([task, task, {SYNC: {}}], module_defaults=connection_vars(sandbox))
     first, second, sync = run.results
     assert first['changed'] and first['missing_groups'] == [], run
-    assert first['teams'] == {'missing': ['Nowhere']}
+    assert first['teams'] == {'missing': ['Nowhere'], 'unchecked': []}
     assert any('Nowhere' in warning for warning in first['warnings'])
     assert any('only accepts a list' in warning for warning in first['warnings'])
     assert json.loads(stored(sandbox, TEAMS_MAP)) == {'Engineering': ['engineering'], 'Sales': ['support', 'Nowhere']}
