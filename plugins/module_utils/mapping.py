@@ -338,8 +338,8 @@ class MappingModule:
     for the teams query, which has no #{groupName}.
     """
 
-    def __init__(self, owner, kind, settings, enabled, base_dn, filter_option, strategy=None,
-                 base_dn_fallback=None, filter_has_groups=True):
+    def __init__(self, owner, kind, settings, enabled="enabled", base_dn="base_dn", filter_option="filter",
+                 strategy=None, base_dn_fallback=None, filter_has_groups=True):
         self.owner = owner    # the module name, as in catalog.OWNER
         self.kind = kind
         self.settings = OrderedDict(settings)
@@ -364,33 +364,27 @@ class MappingModule:
         return self.settings[option][0]
 
 
+def _group_sync_settings(prefix, auto_remove_id, *more):
+    """The options of role or channel sync, whose setting ids share ``prefix``; ``more`` goes after enabled."""
+    return [("enabled", (prefix, dict(type="bool")))] + list(more) + [
+        ("auto_remove", (auto_remove_id, dict(type="bool"))),
+        ("base_dn", (prefix + "_BaseDN", dict(type="str"))),
+        ("filter", (prefix + "_Filter", dict(type="str"))),
+        ("validation_strategy", (prefix + "_GroupMembershipValidationStrategy", dict(type="str", choices=STRATEGIES))),
+    ]
+
+
 ROLE_MAPPING = MappingModule(
-    "ldap_role_mapping",
-    ROLES,
-    [
-        ("enabled", ("LDAP_Sync_User_Data_Roles", dict(type="bool"))),
-        ("auto_remove", ("LDAP_Sync_User_Data_Roles_AutoRemove", dict(type="bool"))),
-        ("base_dn", ("LDAP_Sync_User_Data_Roles_BaseDN", dict(type="str"))),
-        ("filter", ("LDAP_Sync_User_Data_Roles_Filter", dict(type="str"))),
-        ("validation_strategy", ("LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy",
-                                 dict(type="str", choices=STRATEGIES))),
-    ],
-    enabled="enabled", base_dn="base_dn", filter_option="filter", strategy="validation_strategy",
+    "ldap_role_mapping", ROLES,
+    _group_sync_settings("LDAP_Sync_User_Data_Roles", "LDAP_Sync_User_Data_Roles_AutoRemove"),
+    strategy="validation_strategy",
 )
 
 CHANNEL_MAPPING = MappingModule(
-    "ldap_channel_mapping",
-    CHANNELS,
-    [
-        ("enabled", ("LDAP_Sync_User_Data_Channels", dict(type="bool"))),
-        ("admin_user", ("LDAP_Sync_User_Data_Channels_Admin", dict(type="str"))),
-        ("auto_remove", ("LDAP_Sync_User_Data_Channels_Enforce_AutoChannels", dict(type="bool"))),
-        ("base_dn", ("LDAP_Sync_User_Data_Channels_BaseDN", dict(type="str"))),
-        ("filter", ("LDAP_Sync_User_Data_Channels_Filter", dict(type="str"))),
-        ("validation_strategy", ("LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy",
-                                 dict(type="str", choices=STRATEGIES))),
-    ],
-    enabled="enabled", base_dn="base_dn", filter_option="filter", strategy="validation_strategy",
+    "ldap_channel_mapping", CHANNELS,
+    _group_sync_settings("LDAP_Sync_User_Data_Channels", "LDAP_Sync_User_Data_Channels_Enforce_AutoChannels",
+                         ("admin_user", ("LDAP_Sync_User_Data_Channels_Admin", dict(type="str")))),
+    strategy="validation_strategy",
 )
 
 TEAM_MAPPING = MappingModule(
@@ -403,8 +397,7 @@ TEAM_MAPPING = MappingModule(
         ("name_attributes", ("LDAP_Teams_Name_Field", dict(type="list", elements="str"))),
         ("query", ("LDAP_Query_To_Get_User_Teams", dict(type="str"))),
     ],
-    enabled="enabled", base_dn="base_dn", filter_option="query",
-    base_dn_fallback="LDAP_BaseDN", filter_has_groups=False,
+    filter_option="query", base_dn_fallback="LDAP_BaseDN", filter_has_groups=False,
 )
 
 
