@@ -778,11 +778,6 @@ def find_groups(conn, base_dn, filter_template, groups, page_size=0):
     return group_batch.search(conn, base_dn, groups, page_size=page_size)
 
 
-def group_exists(conn, base_dn, filter_template, group_name):
-    """Whether the membership filter's group part matches anything for ``group_name`` (any member)."""
-    return bool(find_groups(conn, base_dn, filter_template, [group_name]))
-
-
 def missing_groups(settings, base_dn, filter_template, groups):
     """The mapped group names the directory does not have (for the mapping modules' validation).
 
