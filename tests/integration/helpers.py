@@ -7,6 +7,9 @@
     run.results[0]['changed']      # the registered result of the first task
     run.output                     # stdout + stderr of the whole run
 
+    run = run_collection_playbook('drift', inventory_path, extra_vars={'ldap_report_path': str(report)})
+    run.returncode                 # a failing play is returned, not raised (results is None)
+
 Each task gets `register` and `ignore_errors: true` so a failing task still returns its result
 (`run.results[i]['failed']`); a last task writes all results as JSON to a temporary file. The
 modules run with the interpreter in ANSIBLE_PYTHON_INTERPRETER (else this Python), and the
@@ -108,26 +111,8 @@ def run_playbook(tasks, module_defaults=None, check=False, diff=False, verbosity
         playbook = pathlib.Path(workdir) / 'playbook.yml'
         playbook.write_text(playbook_text, encoding='utf-8')
 
-        command = [str(pathlib.Path(sys.executable).parent / 'ansible-playbook'), '-i', 'localhost,',
-                   '-c', 'local', str(playbook)]
-        if check:
-            command.append('--check')
-        if diff:
-            command.append('--diff')
-        if verbosity:
-            command.append('-' + 'v' * verbosity)
-        env = dict(os.environ)
-        env.update({
-            'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH),
-            'ANSIBLE_PYTHON_INTERPRETER': os.environ.get('ANSIBLE_PYTHON_INTERPRETER', sys.executable),
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_RETRY_FILES_ENABLED': '0',
-            'ANSIBLE_LOCAL_TEMP': str(pathlib.Path(workdir) / 'tmp'),
-            'ANSIBLE_HOME': str(pathlib.Path(workdir) / 'home'),
-        })
-        env.update(extra_env or {})
-        completed = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True,
-                                   timeout=timeout, check=False)
+        completed = _ansible_playbook(['-i', 'localhost,', '-c', 'local', str(playbook)], workdir, check=check,
+                                      diff=diff, verbosity=verbosity, extra_env=extra_env, timeout=timeout)
         results = None
         if results_path.exists():
             recorded = json.loads(results_path.read_text(encoding='utf-8'))
@@ -135,3 +120,44 @@ def run_playbook(tasks, module_defaults=None, check=False, diff=False, verbosity
         run = PlaybookRun(completed.returncode, completed.stdout, completed.stderr, results, playbook_text)
         assert results is not None, run
         return run
+
+
+def run_collection_playbook(name, inventory, extra_vars=None, check=False, diff=False, verbosity=0,
+                            extra_env=None, timeout=300):
+    """Run the collection's playbook `chatops.rocketchat.<name>` (by FQCN) against `inventory` (a path).
+
+    `extra_vars` (a dict) go in with `-e`. Returns a `PlaybookRun` whose `results` is None (the
+    playbook's own tasks are not recorded); a failing play is returned like a passing one.
+    """
+    ensure_collection_tree()
+    with tempfile.TemporaryDirectory(prefix='rc-playbook-') as workdir:
+        arguments = ['-i', str(inventory), 'chatops.rocketchat.%s' % name]
+        if extra_vars:
+            arguments += ['-e', json.dumps(extra_vars)]
+        completed = _ansible_playbook(arguments, workdir, check=check, diff=diff, verbosity=verbosity,
+                                      extra_env=extra_env, timeout=timeout)
+        return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, None,
+                           'chatops.rocketchat.%s %s' % (name, ' '.join(arguments[3:])))
+
+
+def _ansible_playbook(arguments, workdir, check=False, diff=False, verbosity=0, extra_env=None, timeout=300):
+    """ansible-playbook of this Python's venv with `arguments`, run in `workdir`: the CompletedProcess."""
+    command = [str(pathlib.Path(sys.executable).parent / 'ansible-playbook')] + list(arguments)
+    if check:
+        command.append('--check')
+    if diff:
+        command.append('--diff')
+    if verbosity:
+        command.append('-' + 'v' * verbosity)
+    env = dict(os.environ)
+    env.update({
+        'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH),
+        'ANSIBLE_PYTHON_INTERPRETER': os.environ.get('ANSIBLE_PYTHON_INTERPRETER', sys.executable),
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_RETRY_FILES_ENABLED': '0',
+        'ANSIBLE_LOCAL_TEMP': str(pathlib.Path(workdir) / 'tmp'),
+        'ANSIBLE_HOME': str(pathlib.Path(workdir) / 'home'),
+    })
+    env.update(extra_env or {})
+    return subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)

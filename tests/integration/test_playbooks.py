@@ -1,0 +1,157 @@
+"""The collection's playbooks, run by FQCN (`ansible-playbook chatops.rocketchat.<name>`) with an
+inventory of one workspace (the sandbox) against the session's slapd: the GitOps cycle configure ->
+a change behind Ansible's back -> drift -> export -> drift with the exported vars; verify and sync;
+the report; and a failing phase that still logs out and writes the report."""
+
+import socket
+
+import requests
+import yaml
+
+from tests.integration.helpers import run_collection_playbook, stored_settings, writes
+from tests.integration.test_role_ldap import ldap_users, requests_to, role_vars
+
+WORKSPACE = 'ws1'
+
+
+def write_inventory(tmp_path, variables):
+    """An inventory whose `rocketchat` group (the playbooks' default hosts) holds one workspace."""
+    host = dict(variables, ansible_connection='local')
+    path = tmp_path / 'inventory.yml'
+    path.write_text(yaml.safe_dump({'rocketchat': {'hosts': {WORKSPACE: host}}}), encoding='utf-8')
+    return path
+
+
+def change_behind_ansibles_back(sandbox, setting_id, value):
+    """What an administrator does in the admin UI: one setting saved through the REST API."""
+    reply = requests.post('%s/api/v1/settings/%s' % (sandbox.url, setting_id), json={'value': value},
+                          headers=sandbox.admin_headers, timeout=30)
+    assert reply.status_code == 200, reply.text
+
+
+def assert_no_secret(text, sandbox, slapd):
+    for secret in (slapd.info['ldap_bind_password'], sandbox.env['admin_password'], sandbox.env['admin_token']):
+        assert secret not in text
+
+
+def logins_and_logouts(sandbox):
+    return len(requests_to(sandbox, '/api/v1/login')), len(requests_to(sandbox, '/api/v1/logout'))
+
+
+def test_configure_then_drift_is_caught_exported_and_the_export_matches(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    inventory = write_inventory(tmp_path, role_vars(sandbox, slapd, report, ldap_sync_mode='never'))
+
+    configure = run_collection_playbook('configure', inventory)
+    assert configure.returncode == 0, configure
+    assert stored_settings(sandbox)['LDAP_User_Search_Filter'] == '(objectClass=inetOrgPerson)'
+    assert '| %s | changed |' % WORKSPACE in report.read_text(encoding='utf-8')
+
+    in_sync = run_collection_playbook('drift', inventory)
+    assert in_sync.returncode == 0, in_sync
+    assert '| %s | in sync | 0 |' % WORKSPACE in report.read_text(encoding='utf-8')
+
+    change_behind_ansibles_back(sandbox, 'LDAP_User_Search_Filter', '(objectClass=person)')
+    sandbox.clear_requests()
+    drift = run_collection_playbook('drift', inventory)
+    assert drift.returncode != 0, drift
+    assert "%s drifted from the inventory: ['LDAP_User_Search_Filter']" % WORKSPACE in drift.output
+    assert writes(sandbox) == [] and stored_settings(sandbox)['LDAP_User_Search_Filter'] == '(objectClass=person)'
+    assert logins_and_logouts(sandbox) == (1, 1)
+    text = report.read_text(encoding='utf-8')
+    assert text.startswith('# Rocket.Chat LDAP: 1 workspace')
+    assert 'Check mode: nothing was changed' in text
+    assert '| %s | would change | 1 |' % WORKSPACE in text
+    assert '| `LDAP_User_Search_Filter` | `(objectClass=person)` | `(objectClass=inetOrgPerson)` |' in text
+    assert_no_secret(text + drift.output, sandbox, slapd)
+
+    # Bring the workspace as it is now into Git: the exported vars describe it, so drift passes.
+    export_dir = tmp_path / 'exported'
+    export_dir.mkdir()
+    export = run_collection_playbook('export', inventory, extra_vars={'export_dir': str(export_dir)})
+    assert export.returncode == 0, export
+    exported_text = (export_dir / ('%s.yml' % WORKSPACE)).read_text(encoding='utf-8')
+    assert_no_secret(exported_text, sandbox, slapd)
+    exported = yaml.safe_load(exported_text)
+    assert exported['ldap_settings']['user_search']['filter'] == '(objectClass=person)'
+    assert exported['ldap_settings']['connection']['port'] == slapd.info['port']
+    assert 'bind_password' not in exported['ldap_settings'].get('authentication', {})
+    assert sorted((m['group'], m['roles']) for m in exported['ldap_role_mapping']['mappings']) == [
+        ('rocket-admin', ['admin']), ('tech-support', ['livechat-agent'])]
+
+    matches = run_collection_playbook('drift', inventory, extra_vars=exported)
+    assert matches.returncode == 0, matches
+    assert '%s matches the inventory' % WORKSPACE in matches.output
+    assert '| %s | in sync | 0 |' % WORKSPACE in report.read_text(encoding='utf-8')
+
+
+def test_verify_tests_only_and_sync_imports_users_with_their_roles(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    inventory = write_inventory(tmp_path, role_vars(sandbox, slapd, report, ldap_sync_mode='never'))
+    configure = run_collection_playbook('configure', inventory)
+    assert configure.returncode == 0, configure
+    assert ldap_users(sandbox) == {}
+
+    sandbox.clear_requests()
+    verify = run_collection_playbook('verify', inventory)
+    assert verify.returncode == 0, verify
+    assert writes(sandbox) == [] and logins_and_logouts(sandbox) == (1, 1)
+    assert requests_to(sandbox, '/api/v1/settings') == [] and requests_to(sandbox, '/api/v1/ldap.syncNow') == []
+    text = report.read_text(encoding='utf-8')
+    assert '| %s | in sync | 0 | passed | not needed |' % WORKSPACE in text
+    assert 'Search `alice`: found (as expected)' in text and 'Search `nobody`: not_found (as expected)' in text
+
+    sandbox.clear_requests()
+    sync = run_collection_playbook('sync', inventory)
+    assert sync.returncode == 0, sync
+    assert len(requests_to(sandbox, '/api/v1/ldap.syncNow')) == 1 and logins_and_logouts(sandbox) == (1, 1)
+    users = ldap_users(sandbox)
+    assert len(users) == 31
+    assert users['alice'] == ['admin', 'user'] and users['carol'] == ['livechat-agent', 'user']
+    text = report.read_text(encoding='utf-8')
+    assert '31 created' in text and '| alice | admin, user | yes |' in text
+    assert_no_secret(text + verify.output + sync.output, sandbox, slapd)
+
+
+def closed_port():
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def test_a_failing_phase_still_logs_out_and_writes_the_report(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    variables = role_vars(sandbox, slapd, report)
+    variables['ldap_role_mapping']['mappings'][1]['roles'] = ['no-such-role']
+    run = run_collection_playbook('configure', write_inventory(tmp_path, variables))
+
+    assert run.returncode != 0, run
+    assert logins_and_logouts(sandbox) == (1, 1)
+    assert 'no-such-role' in run.output
+    # the settings phase ran before the mapping failed; no sync follows a failure
+    assert stored_settings(sandbox)['LDAP_Enable'] is True and requests_to(sandbox, '/api/v1/ldap.syncNow') == []
+    text = report.read_text(encoding='utf-8')
+    assert '| %s | failed |' % WORKSPACE in text
+    assert '**Failed:** Group-to-role mapping: ' in text and '- roles: **failed**: ' in text
+    assert_no_secret(text + run.output, sandbox, slapd)
+
+
+def test_an_unreachable_directory_stops_at_the_preflight_before_any_write(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    variables = role_vars(sandbox, slapd, report, ldap_preflight=True)
+    port = variables['ldap_settings']['connection']['port'] = closed_port()
+    run = run_collection_playbook('configure', write_inventory(tmp_path, variables))
+
+    assert run.returncode != 0, run
+    assert writes(sandbox) == [] and logins_and_logouts(sandbox) == (1, 1)
+    text = report.read_text(encoding='utf-8')
+    assert '| %s | failed |' % WORKSPACE in text
+    assert '**Failed:** Check the settings directly against the directory, from the controller: ' in text
+    assert '### Preflight (directory checks from the controller)' in text
+    assert '- **fail** tcp: cannot connect to localhost:%d' % port in text
+    assert_no_secret(text + run.output, sandbox, slapd)
