@@ -190,23 +190,26 @@ def apply_settings(client, desired, owner, check_mode=False, want_diff=False, op
     api = SettingsApi(client)
     snapshot = snapshot or api.read()
     problems = []
+    invalid = []
     wanted = {}
     for setting_id, value in desired.items():
         option = options.get(setting_id, setting_id)
         problem = _manageability_problem(snapshot, setting_id, owner, option)
+        if problem is None:
+            try:
+                wanted[setting_id] = coerce(setting_id, value, option)
+            except ModuleFailure as exc:
+                problem = exc.msg
+            else:
+                if snapshot.blocked(setting_id) and not same(setting_id, wanted[setting_id], snapshot.value(setting_id)):
+                    problem = ('%s: %s is blocked on the server (SETTINGS_BLOCKED); the server would silently '
+                               'ignore the write' % (option, setting_id))
         if problem:
             problems.append(problem)
-            continue
-        try:
-            wanted[setting_id] = coerce(setting_id, value, option)
-        except ModuleFailure as exc:
-            problems.append(exc.msg)
-            continue
-        if snapshot.blocked(setting_id) and not same(setting_id, wanted[setting_id], snapshot.value(setting_id)):
-            problems.append('%s: %s is blocked on the server (SETTINGS_BLOCKED); the server would silently ignore '
-                            'the write' % (option, setting_id))
+            invalid.append(option)
     if problems:
-        raise ModuleFailure('Invalid input, nothing was written:\n- ' + '\n- '.join(problems), problems=problems)
+        raise ModuleFailure('Invalid input, nothing was written:\n- ' + '\n- '.join(problems),
+                            problems=problems, invalid=invalid)
 
     for setting_id in reset_ids:
         if setting_id in wanted or not snapshot.present(setting_id) or snapshot.unlicensed(setting_id):

@@ -93,6 +93,7 @@ def test_invalid_input_is_refused_before_any_write(sandbox_clean):
                      'background_sync.interval:', '"every_24_hours"', 'settings.LDAP_Port: expected an integer',
                      'belongs to the ldap_role_mapping module', 'unknown LDAP setting id LDAP_No_Such_Setting'):
         assert fragment in message
+    assert {'connection.ca_cert', 'user_search.filter', 'background_sync.interval'} <= set(result['invalid'])
     assert writes(sandbox) == [] and stored_settings(sandbox)['LDAP_Host'] == ''
 
 

@@ -153,6 +153,9 @@ def test_all_input_problems_are_reported_together_before_any_write(http, make_cl
         apply_settings(make_client(), desired, 'ldap_settings', options={'LDAP_Port': 'connection.port'})
     problems = err.value.extra['problems']
     assert len(problems) == 5
+    assert sorted(err.value.extra['invalid']) == sorted(['connection.port', 'LDAP_Background_Sync',
+                                                         'LDAP_Sync_User_Data_RolesMap', 'LDAP_Nonexistent',
+                                                         'LDAP_BaseDN'])
     text = err.value.msg
     assert 'connection.port: expected an integer' in text
     assert 'LDAP_Background_Sync is an Enterprise setting' in text
