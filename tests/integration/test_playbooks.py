@@ -48,10 +48,6 @@ def test_configure_then_drift_is_caught_exported_and_the_export_matches(sandbox_
     assert stored_settings(sandbox)['LDAP_User_Search_Filter'] == '(objectClass=inetOrgPerson)'
     assert '| %s | changed |' % WORKSPACE in report.read_text(encoding='utf-8')
 
-    in_sync = run_collection_playbook('drift', inventory)
-    assert in_sync.returncode == 0, in_sync
-    assert '| %s | in sync | 0 |' % WORKSPACE in report.read_text(encoding='utf-8')
-
     change_behind_ansibles_back(sandbox, 'LDAP_User_Search_Filter', '(objectClass=person)')
     sandbox.clear_requests()
     drift = run_collection_playbook('drift', inventory)
