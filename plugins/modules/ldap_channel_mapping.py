@@ -31,6 +31,7 @@ author:
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES
+  - chatops.rocketchat.mapping
 options:
   mappings:
     description:
@@ -50,19 +51,6 @@ options:
         description: Channel names, without C(#). A single channel may be given as a string.
         type: list
         elements: str
-  state:
-    description: V(present) adds or updates the listed mappings, V(absent) removes them.
-    type: str
-    choices: [present, absent]
-    default: present
-  exclusive:
-    description: Remove groups that are not listed (only with O(state=present)).
-    type: bool
-    default: false
-  allow_empty:
-    description: Allow O(exclusive=true) with no O(mappings) to empty a map that has groups.
-    type: bool
-    default: false
   enabled:
     description: Sync channels from LDAP groups (C(LDAP_Sync_User_Data_Channels)).
     type: bool

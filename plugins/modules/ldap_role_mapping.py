@@ -31,6 +31,7 @@ author:
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES
+  - chatops.rocketchat.mapping
 options:
   mappings:
     description:
@@ -55,23 +56,6 @@ options:
           - Required with O(state=present).
         type: list
         elements: str
-  state:
-    description:
-      - V(present) adds or updates the listed mappings, V(absent) removes them.
-    type: str
-    choices: [present, absent]
-    default: present
-  exclusive:
-    description:
-      - With V(true), groups that are not listed in O(mappings) are removed from the map.
-      - Only with O(state=present).
-    type: bool
-    default: false
-  allow_empty:
-    description:
-      - Allow O(exclusive=true) with no O(mappings) to empty a map that has groups.
-    type: bool
-    default: false
   enabled:
     description:
       - Sync roles from LDAP groups (C(LDAP_Sync_User_Data_Roles)). Left unchanged when not set.

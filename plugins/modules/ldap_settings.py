@@ -158,13 +158,13 @@ server_version:
   description: Version of the Rocket.Chat server.
   returned: always
   type: str
+  sample: 8.8.1
 invalid:
   description: The options whose values were refused (the message names each one and what it accepts); nothing was written.
   returned: when the task fails on invalid input
   type: list
   elements: str
   sample: [connection.port, background_sync.interval]
-  sample: 8.8.1
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import run_module

@@ -30,6 +30,7 @@ author:
 extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES
+  - chatops.rocketchat.mapping
 options:
   mappings:
     description:
@@ -48,19 +49,6 @@ options:
         description: Team names. A single team may be given as a string.
         type: list
         elements: str
-  state:
-    description: V(present) adds or updates the listed mappings, V(absent) removes them.
-    type: str
-    choices: [present, absent]
-    default: present
-  exclusive:
-    description: Remove groups that are not listed (only with O(state=present)).
-    type: bool
-    default: false
-  allow_empty:
-    description: Allow O(exclusive=true) with no O(mappings) to empty a map that has groups.
-    type: bool
-    default: false
   enabled:
     description: Sync teams from LDAP groups (C(LDAP_Enable_LDAP_Groups_To_RC_Teams)).
     type: bool
