@@ -63,8 +63,7 @@ def test_configure_then_drift_is_caught_exported_and_the_export_matches(sandbox_
     assert_no_secret(text + drift.output, sandbox, slapd)
 
     # Bring the workspace as it is now into Git: the exported vars describe it, so drift passes.
-    export_dir = tmp_path / 'exported'
-    export_dir.mkdir()
+    export_dir = tmp_path / 'exported'  # the playbook creates it
     export = run_collection_playbook('export', inventory, extra_vars={'export_dir': str(export_dir)})
     assert export.returncode == 0, export
     exported_text = (export_dir / ('%s.yml' % WORKSPACE)).read_text(encoding='utf-8')
