@@ -98,9 +98,12 @@ def new_document(definition, sorter):
         "env": False,
         "autocomplete": True,
     }
-    for key in ("tab", "section", "values", "enableQuery", "displayQuery", "code"):
+    for key in ("tab", "section", "enableQuery", "displayQuery", "code"):
         if definition.get(key) is not None:
             doc[key] = copy.deepcopy(definition[key])
+    if definition.get("values") is not None:
+        # the server's select options are {key, i18nLabel}; `label` is the data file's annotation
+        doc["values"] = [{k: v for k, v in option.items() if k != "label"} for option in definition["values"]]
     if definition.get("multiline"):
         doc["multiline"] = True
     if definition.get("enterprise"):
