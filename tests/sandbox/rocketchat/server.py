@@ -783,7 +783,7 @@ class Sandbox:
         elif setting_type == "code":
             if not isinstance(value, str):
                 match_error("string")
-            if doc.get("code") == "application/json" and value.strip():
+            if doc.get("code") == "application/json" and value != "":  # only "" is exempt (§5.4)
                 try:
                     json.loads(value)
                 except ValueError:
