@@ -58,7 +58,10 @@ def license_required():
                           "errorType": "error-action-not-allowed"})
 
 
-def invalid_query(message):
+def invalid_query(band, message):
+    if band == "7":
+        # 7.x routes are legacy addRoute routes whose validateParams answers the legacy shape (§1.3)
+        return ApiError(400, {"success": False, "error": "%s [invalid-params]" % message, "errorType": "invalid-params"})
     return ApiError(400, {"success": False, "errorType": "error-invalid-params", "error": message})
 
 

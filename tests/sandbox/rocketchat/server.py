@@ -367,7 +367,7 @@ class Sandbox:
         if route.query:
             message = route.query(req, band)
             if message:
-                raise errors.invalid_query(message)
+                raise errors.invalid_query(band, message)
         if route.body:
             message = route.body(req, band)
             if message:
