@@ -156,23 +156,39 @@ def require_object_body(properties, required=(), additional=False):
         if not additional and set(body) - set(properties):
             return "must NOT have additional properties"
         for key, kind in properties.items():
-            if key in body and kind and not _ajv_type_ok(body[key], kind):
-                return "must be %s" % kind
+            if key in body and kind:
+                ok, body[key] = _ajv_coerce(body[key], kind)
+                if not ok:
+                    return "must be %s" % kind
         return None
     return validate
 
 
-def _ajv_type_ok(value, kind):
-    # bodies are validated with coerceTypes: true
+_TO_BOOLEAN = {"true": True, "false": False, 1: True, 0: False, None: False}
+
+
+def _ajv_coerce(value, kind):
+    """Bodies are validated with AJV's coerceTypes: true (§1.1), which also changes the data the
+    handler sees: (ok, coerced value). Scalars only; arrays and objects are never coerced."""
     if kind == "string":
-        return not isinstance(value, (dict, list))
+        if value is None:
+            return True, ""
+        if isinstance(value, bool):
+            return True, "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return True, js_number(value)
+        return isinstance(value, str), value
     if kind == "boolean":
-        return isinstance(value, bool) or value in ("true", "false", 0, 1)
+        if isinstance(value, bool):
+            return True, value
+        if isinstance(value, (str, int, float, type(None))) and value in _TO_BOOLEAN:
+            return True, _TO_BOOLEAN[value]
+        return False, value
     if kind == "array":
-        return isinstance(value, list)
+        return isinstance(value, list), value
     if kind == "object":
-        return isinstance(value, dict)
-    return True
+        return isinstance(value, dict), value
+    return True, value
 
 
 def bulk_settings_body(req, band):
@@ -196,7 +212,8 @@ def bulk_settings_body(req, band):
                 return "must have required property '%s'" % key
         if set(item) - {"_id", "value", "editor"}:
             return "must NOT have additional properties"
-        if not isinstance(item["_id"], str):
+        ok, item["_id"] = _ajv_coerce(item["_id"], "string")  # {"_id": 5} is the id "5"
+        if not ok:
             return "must be string"
         if "editor" in item and item["editor"] not in ("color", "expression"):
             return "must be equal to one of the allowed values"
@@ -541,19 +558,19 @@ class Sandbox:
         return body
 
     def generate_pat(self, req):
-        name = str(req.body["tokenName"])
+        name = req.body["tokenName"]
         tokens = req.user["services"]["resume"]["loginTokens"]
         if any(t.get("type") == "personalAccessToken" and t.get("name") == name for t in tokens):
             raise errors.meteor_error("error-token-already-exists", "A token with this name already exists",
                                       {"method": "personalAccessTokens:generateToken"})
         token = new_token()
-        bypass = req.body.get("bypassTwoFactor") in (True, "true", 1)
+        bypass = req.body.get("bypassTwoFactor") is True
         self.store.add_login_token(req.user["_id"], token, pat_name=name, bypass_two_factor=bypass)
         self.store.mark_write()  # a PAT is configuration; plain login tokens are not counted as writes
         return {"token": token}
 
     def remove_pat(self, req):
-        name = str(req.body["tokenName"])
+        name = req.body["tokenName"]
         tokens = req.user["services"]["resume"]["loginTokens"]
         found = [t for t in tokens if t.get("type") == "personalAccessToken" and t.get("name") == name]
         if not found:
@@ -885,7 +902,7 @@ class Sandbox:
 
     def ldap_test_search(self, req):
         self._ldap_enabled()
-        username = str(req.body["username"])
+        username = req.body["username"]
         self._run_engine("ldap.testSearch", lambda engine: engine.test_search(username))
         return {"message": "LDAP_User_Found"}
 
