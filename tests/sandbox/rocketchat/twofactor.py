@@ -104,22 +104,23 @@ class TwoFactor:
         else:
             return
         if not code:
-            raise TwoFactorError("totp-required", self._details(user, selected, methods, required=True))
+            raise TwoFactorError("totp-required", self._details(user, selected, methods))
         if not self._verify(user, selected, code):
             if selected == "email" and self._email_attempts(user) >= EMAIL_MAX_ATTEMPTS:
                 raise TwoFactorError("totp-max-attempts", {"method": selected, "availableMethods": methods})
-            raise TwoFactorError("totp-invalid", self._details(user, selected, methods, required=False))
+            raise TwoFactorError("totp-invalid", self._details(user, selected, methods))
         if not disable_remember_me and token_entry is not None:
             remember = store.setting("Accounts_TwoFactorAuthentication_RememberFor") or 0
             token_entry["twoFactorAuthorizedUntil"] = now() + datetime.timedelta(seconds=remember)
             token_entry["twoFactorAuthorizedHash"] = fingerprint(headers.get("user-agent"), client_ip)
 
-    def _details(self, user, selected, methods, *, required):
+    def _details(self, user, selected, methods):
+        """The error details: method, what the method's processInvalidCode adds, availableMethods."""
         details = {"method": selected}
         if selected == "totp":
             details["codeGenerated"] = False
         elif selected == "email":
-            details.update(self._send_email_code(user) if required else self._email_state(user))
+            details.update(self._email_challenge(user))
         # password: the contract's example shows only method + availableMethods
         details["availableMethods"] = methods
         return details
@@ -142,6 +143,11 @@ class TwoFactor:
 
     def _email_attempts(self, user):
         return (user["services"].get("email2fa") or {}).get("attempts", 0)
+
+    def _email_challenge(self, user):
+        """Only a challenge without a valid code e-mails a new one (§3.2, §3.3: codeGenerated)."""
+        state = self._email_state(user)
+        return state if state["codeCount"] else self._send_email_code(user)
 
     def _send_email_code(self, user):
         email = user["services"].setdefault("email2fa", {"enabled": True})
