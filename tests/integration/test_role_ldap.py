@@ -4,6 +4,9 @@ with a token instead of role variables."""
 
 import pathlib
 
+import pytest
+import requests
+
 from tests.integration.helpers import run_playbook, stored_settings, writes
 
 ROLE = 'chatops.rocketchat.ldap'
@@ -109,3 +112,23 @@ def test_module_defaults_and_a_token_work_without_role_connection_variables(sand
     assert stored_settings(sandbox)['LDAP_Enable'] is True
     assert requests_to(sandbox, '/api/v1/login') == [] and requests_to(sandbox, '/api/v1/logout') == []
     assert pathlib.Path(tmp_path / 'report.md').exists()
+
+
+@pytest.mark.parametrize('version', ['8.5.0', '8.8.1'])
+def test_one_login_answers_the_password_second_factor(sandbox_clean, slapd, tmp_path, version):
+    # The 2FA password fallback (Rocket.Chat's default) challenges every settings write and Sync Now;
+    # without the remember window each write of the role's login token is challenged.
+    sandbox = sandbox_clean
+    reply = requests.post('%s/api/v1/settings/Accounts_TwoFactorAuthentication_RememberFor' % sandbox.url,
+                          json={'value': 0}, headers=sandbox.admin_headers, timeout=30)
+    assert reply.status_code == 200, reply.text
+    sandbox.config(version=version, two_factor='password')
+    sandbox.clear_requests()
+
+    run = run_role(role_vars(sandbox, slapd, tmp_path / 'report.md'))
+    assert run.returncode == 0, run
+    stored = stored_settings(sandbox)
+    assert stored['LDAP_Enable'] is True and stored['LDAP_Sync_User_Data_Roles'] is True
+    assert ldap_users(sandbox)['alice'] == ['admin', 'user']
+    assert len(requests_to(sandbox, '/api/v1/login')) == 1
+    assert sandbox.env['admin_password'] not in run.output
