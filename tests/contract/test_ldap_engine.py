@@ -77,6 +77,12 @@ def synced(store, **settings):
     return store
 
 
+def ghost_user(store):
+    """An LDAP-linked user whose entry is not in the directory."""
+    return store.create_user(username="ghost", name="Gone", email="ghost@example.org", ldap=True,
+                             ldap_id=b"99999".hex(), ldap_id_attribute="uidNumber")
+
+
 # --- §6.1 testConnection ---------------------------------------------------------------------
 
 def test_connection_plain_with_service_bind(store):
@@ -384,8 +390,7 @@ def test_sync_only_updates_when_import_is_off(store):
 
 def test_sync_update_path_disables_users_missing_from_ldap(store):
     engine(store).login("bob", sample_password("bob"))
-    ghost = store.create_user(username="ghost", name="Gone", email="ghost@example.org", ldap=True,
-                              ldap_id=b"99999".hex(), ldap_id_attribute="uidNumber")
+    ghost = ghost_user(store)
     synced(store, LDAP_Background_Sync_Import_New_Users=False, LDAP_Background_Sync_Disable_Missing_Users=True)
     assert store.find_user(user_id=ghost["_id"])["active"] is False
     assert user(store, "bob")["active"] is True
@@ -408,11 +413,32 @@ def test_sync_group_filter_keeps_only_members(store):
 
 
 def test_sync_disables_missing_users(store):
-    ghost = store.create_user(username="ghost", name="Gone", email="ghost@example.org", ldap=True,
-                              ldap_id=b"99999".hex(), ldap_id_attribute="uidNumber")
+    ghost = ghost_user(store)
     synced(store, LDAP_Background_Sync_Disable_Missing_Users=True)
     assert user(store, "ghost")["_id"] == ghost["_id"] and user(store, "ghost")["active"] is False
     assert user(store, "bob")["active"] is True
+
+
+def test_sync_disables_missing_users_without_keeping_users_updated(store):
+    """§6.4 step 4: Disable_Missing_Users alone decides; found users stay active and are not updated."""
+    engine(store).login("bob", sample_password("bob"))
+    store.update_user(user(store, "bob")["_id"], name="Stale")
+    ghost = ghost_user(store)
+    synced(store, LDAP_Background_Sync_Keep_Existant_Users_Updated=False,
+           LDAP_Background_Sync_Disable_Missing_Users=True)
+    assert store.find_user(user_id=ghost["_id"])["active"] is False
+    assert user(store, "bob")["active"] is True and user(store, "bob")["name"] == "Stale"
+
+
+def test_sync_disables_missing_users_with_import_and_updates_off(store):
+    engine(store).login("bob", sample_password("bob"))
+    store.update_user(user(store, "bob")["_id"], name="Stale")
+    ghost = ghost_user(store)
+    synced(store, LDAP_Background_Sync_Import_New_Users=False, LDAP_Background_Sync_Keep_Existant_Users_Updated=False,
+           LDAP_Background_Sync_Disable_Missing_Users=True)
+    assert store.find_user(user_id=ghost["_id"])["active"] is False
+    assert user(store, "bob")["active"] is True and user(store, "bob")["name"] == "Stale"
+    assert [u["username"] for u in store.users() if u.get("ldap")] == ["bob", "ghost"]
 
 
 def test_sync_active_state(store):

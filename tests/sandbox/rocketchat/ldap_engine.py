@@ -293,18 +293,18 @@ class LdapEngine:
         create_new = self._setting("LDAP_Background_Sync_Import_New_Users") is not False
         update_existing = self._setting("LDAP_Background_Sync_Keep_Existant_Users_Updated") is not False
         merge = self._setting("LDAP_Background_Sync_Merge_Existent_Users") is True
-        # Rocket.Chat disables missing users only while it also keeps existing users updated.
-        disable_missing = update_existing and self._setting("LDAP_Background_Sync_Disable_Missing_Users") is True
+        # §6.4 step 4: no other condition (whether existing users are kept updated does not matter)
+        disable_missing = self._setting("LDAP_Background_Sync_Disable_Missing_Users") is True
         self._log("LDAP ➔ info Starting background sync")
         with self._connection() as conn:
             try:
                 conn.connect()
                 if create_new or merge:
-                    touched = self._import_users(conn, create_new, update_existing, merge)
-                    if disable_missing:
-                        self._disable_missing(touched)
-                elif update_existing:
-                    self._update_existing_users(conn, disable_missing)
+                    found = self._import_users(conn, create_new, update_existing, merge)
+                elif update_existing or disable_missing:
+                    found = self._update_existing_users(conn, update=update_existing)
+                if disable_missing:
+                    self._disable_missing(found)
             except LdapError as error:
                 self._log(f"LDAP ➔ error Sync failed: {error.reason or error.code} {error.details or ''}")
                 if self._major >= 9:
@@ -312,10 +312,11 @@ class LdapEngine:
         self._log("LDAP ➔ info Background sync finished")
 
     def _import_users(self, conn, create_new, update_existing, merge):
-        """One paged search of every user, then each entry through the converter rules."""
+        """One paged search of every user, then each entry through the converter rules; returns the
+        ids of the users the entries matched or created."""
         entries = conn.search_all_users()
         self._log(f"LDAP ➔ info LDAP finished loading users. Users added to importer: {len(entries)}")
-        touched = set()
+        found = set()
         for entry in entries:
             ldap_username = self._mapper.ldap_username(entry) or ""
             if not conn.group_filter_accepts(escape_username(ldap_username), entry.dn):
@@ -330,6 +331,7 @@ class LdapEngine:
             if user is None and merge:
                 user = self._unlinked_user(data["emails"], data["username"])
             if user is not None:
+                found.add(user["_id"])
                 if not update_existing:
                     continue
                 user = self._update_user(user, data)
@@ -342,10 +344,10 @@ class LdapEngine:
                     self._log(f"LDAP ➔ error Failed to import {entry.dn}: {clash}")
                     continue
                 user = self._create_user(data)
+                found.add(user["_id"])
                 is_new = True
-            touched.add(user["_id"])
             self._advanced_sync(conn, user, entry.dn, is_new)
-        return touched
+        return found
 
     def _ldap_users(self):
         with self._store.lock:
@@ -360,12 +362,15 @@ class LdapEngine:
             return conn.find_one_by_username(user["username"])
         return None
 
-    def _update_existing_users(self, conn, disable_missing):
+    def _update_existing_users(self, conn, update):
+        """Look every LDAP-linked user up; update the found ones when `update`; returns their ids."""
+        found = set()
         for user in self._ldap_users():
             entry = self._find_ldap_entry(conn, user)
             if entry is None:
-                if disable_missing:
-                    self._deactivate(user)
+                continue
+            found.add(user["_id"])
+            if not update:
                 continue
             try:
                 data = self._mapper.map(entry, used_username=user.get("username"))
@@ -374,10 +379,11 @@ class LdapEngine:
                 continue
             user = self._update_user(user, data)
             self._advanced_sync(conn, user, entry.dn, False)
+        return found
 
-    def _disable_missing(self, touched):
+    def _disable_missing(self, found):
         for user in self._ldap_users():
-            if user["_id"] not in touched:
+            if user["_id"] not in found:
                 self._deactivate(user)
 
     def _deactivate(self, user):
