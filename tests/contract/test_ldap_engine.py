@@ -343,6 +343,20 @@ def test_sync_default_domain_gives_the_no_mail_user_an_address(store):
     assert user(store, "bob")["emails"][0]["address"] == "bob@example.org"
 
 
+def test_sync_email_field_skips_attributes_without_an_address(store):
+    """§6.4: telephoneNumber has no "@", so mail (next in the list) wins over the default domain."""
+    synced(store, LDAP_Email_Field="telephoneNumber,mail", LDAP_Default_Domain="mail.example.net")
+    assert user(store, "bob")["emails"][0]["address"] == "bob@example.org"
+    assert user(store, NO_MAIL)["emails"][0]["address"] == "oscar@mail.example.net"
+
+
+def test_sync_without_an_address_in_the_field_or_a_default_domain_takes_mails_first_value(store):
+    synced(store, LDAP_Email_Field="telephoneNumber", LDAP_Default_Domain="")
+    assert user(store, "peggy")["emails"][0]["address"] == "peggy@example.org"   # peggy has two mail values
+    assert user(store, "bob")["emails"][0]["address"] == "bob@example.org"
+    assert store.find_user(username=NO_MAIL) is None
+
+
 def test_sync_username_template_and_slugify(store):
     synced(store, LDAP_Username_Field="#{givenName}.#{sn}", LDAP_Unique_Identifier_Field="uid")
     assert store.find_user(username="bob.brown") is not None

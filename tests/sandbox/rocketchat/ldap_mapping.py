@@ -114,18 +114,18 @@ class UserMapper:
         raise RejectedEntry("Failed to generate unique identifier for ldap entry")
 
     def emails(self, entry, username):
+        """§6.4: the first attribute of the e-mail field whose values contain "@" (an attribute
+        without any goes on to the next); else <username>@<default domain>; else mail's first value."""
         for field in split_list(conditional_setting(self._setting, "LDAP_Email_Field")):
-            if entry.has(field):
-                found = [value for value in entry.values(field) if "@" in value]
-                if found:
-                    return found
-                break
+            found = [value for value in entry.values(field) if "@" in value]
+            if found:
+                return found
         default_domain = self._setting("LDAP_Default_Domain") or ""
         if default_domain and username:
             return [f"{username}@{default_domain}"]
-        mail = entry.values("mail")
-        if len(mail) == 1 and "@" in mail[0]:
-            return mail
+        mail = [value for value in entry.values("mail") if value]
+        if mail:
+            return mail[:1]
         raise RejectedEntry("Failed to get email address from LDAP user")
 
     def map(self, entry, used_username=None):
