@@ -235,7 +235,7 @@ def test_cli_runs_a_second_sandbox_on_the_same_slapd(tmp_path):
     try:
         assert cli("start", "--state-dir", str(staging)).returncode == 1          # one sandbox per directory
         started = cli("start", "--state-dir", str(prod), "--ldap-from", str(staging / "env.json"),
-                      "--version", "8.5.0", "--license", "none")
+                      "--version", "8.5.0", "--license", "none", "--mask-secrets")
         assert started.returncode == 0, started.stderr
         assert "password" not in started.stdout.lower() and "token" not in started.stdout.lower()
         env_staging = json.loads((staging / "env.json").read_text())
@@ -245,6 +245,8 @@ def test_cli_runs_a_second_sandbox_on_the_same_slapd(tmp_path):
         for key in ("ldap_uri", "ldaps_uri", "ldap_base_dn", "ldap_bind_dn", "ca_cert_path", "slapd_pid"):
             assert env_prod[key] == env_staging[key], key
         assert (env_staging["slapd_owned"], env_prod["slapd_owned"]) == (True, False)
+        assert (env_staging["rocketchat_options"]["mask_secrets"], env_prod["rocketchat_options"]["mask_secrets"]) \
+            == (False, True)
         assert requests.get(env_prod["rocketchat_url"] + "/api/info", timeout=10).json()["version"] == "8.5"
         assert requests.get(env_staging["rocketchat_url"] + "/api/info", timeout=10).json()["version"] == "8.8"
         assert cli("status", "--state-dir", str(prod)).returncode == 0
@@ -252,6 +254,9 @@ def test_cli_runs_a_second_sandbox_on_the_same_slapd(tmp_path):
         headers = {"X-User-Id": env_prod["admin_user_id"], "X-Auth-Token": env_prod["admin_token"]}
         assert requests.post(env_prod["rocketchat_url"] + "/api/v1/settings/LDAP_Host", headers=headers,
                              json={"value": "prod.example"}, timeout=10).json() == {"success": True}
+        assert requests.get(env_prod["rocketchat_url"] + "/api/v1/settings/LDAP_Authentication_Password",
+                            headers=headers, timeout=10).json() == {
+            "_id": "LDAP_Authentication_Password", "value": "", "hasValue": False, "success": True}
         staging_headers = {"X-User-Id": env_staging["admin_user_id"], "X-Auth-Token": env_staging["admin_token"]}
         assert requests.get(env_staging["rocketchat_url"] + "/api/v1/settings/LDAP_Host", headers=staging_headers,
                             timeout=10).json()["value"] == ""

@@ -98,6 +98,7 @@ def start(args):
             overwrite[key] = value
         rc_args = sandbox_args(ready_file=state_dir / "rocketchat.json", version=args.version,
                                license=args.license, two_factor=args.two_factor, rate_limiter=args.rate_limiter,
+                               mask_secrets=args.mask_secrets,
                                blocked=_split(args.blocked), hidden=_split(args.hidden), overwrite=overwrite)
         _process, rc_info = spawn(rc_args, state_dir / "rocketchat.log", state_dir / "rocketchat.json", timeout=30)
     except LaunchError as exc:
@@ -105,6 +106,10 @@ def start(args):
             terminate(slapd_process.pid)
         print("sandbox start failed: %s" % exc, file=sys.stderr)
         return 1
+    except BaseException:  # a bug or Ctrl-C: still leave no slapd behind
+        if slapd_process is not None:
+            terminate(slapd_process.pid)
+        raise
     env = environment(rc_info, slapd_info)
     env.update(slapd_pid=slapd_pid, slapd_owned=slapd_process is not None, state_dir=str(state_dir))
     if args.ldap_from:
@@ -166,6 +171,8 @@ def main(argv=None):
     start_parser.add_argument("--license", choices=["ldap-enterprise", "none"])
     start_parser.add_argument("--two-factor", choices=["off", "password", "totp", "email"])
     start_parser.add_argument("--rate-limiter", action="store_true")
+    start_parser.add_argument("--mask-secrets", action="store_true",
+                              help='secret/password settings read as "" plus hasValue (develop behaviour)')
     source = start_parser.add_mutually_exclusive_group()
     source.add_argument("--flavour", choices=["openldap", "ad", "large"], default="openldap")
     source.add_argument("--ldap-from", metavar="ENV_JSON",

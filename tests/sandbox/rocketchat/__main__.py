@@ -28,6 +28,8 @@ def parse_args(argv=None):
     parser.add_argument("--license", choices=[LDAP_MODULE, "none"])
     parser.add_argument("--two-factor", choices=["off", "password", "totp", "email"])
     parser.add_argument("--rate-limiter", action="store_true", default=None)
+    parser.add_argument("--mask-secrets", action="store_true", default=None,
+                        help='secret/password settings read as "" plus hasValue (develop, contract section 5.8)')
     parser.add_argument("--blocked", action="append", help="ID,ID (like SETTINGS_BLOCKED)")
     parser.add_argument("--hidden", action="append", help="ID,ID (like SETTINGS_HIDDEN)")
     parser.add_argument("--overwrite", action="append", metavar="ID=VALUE",
@@ -43,7 +45,8 @@ def options_from_args(args):
         with open(args.env_file, encoding="utf-8") as handle:
             options.update(json.load(handle))
     for key, value in (("version", args.rc_version), ("license", args.license),
-                       ("two_factor", args.two_factor), ("rate_limiter", args.rate_limiter)):
+                       ("two_factor", args.two_factor), ("rate_limiter", args.rate_limiter),
+                       ("mask_secrets", args.mask_secrets)):
         if value is not None:
             options[key] = value
     if args.blocked:

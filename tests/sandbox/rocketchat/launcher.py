@@ -81,13 +81,15 @@ def pid_alive(pid):
 
 
 def sandbox_args(port=0, *, ready_file, version=None, license=None, two_factor=None, rate_limiter=False,
-                 blocked=(), hidden=(), overwrite=None):
+                 mask_secrets=False, blocked=(), hidden=(), overwrite=None):
     args = ["tests.sandbox.rocketchat", "--port", str(port), "--ready-file", str(ready_file)]
     for flag, value in (("--version", version), ("--license", license), ("--two-factor", two_factor)):
         if value:
             args += [flag, value]
     if rate_limiter:
         args.append("--rate-limiter")
+    if mask_secrets:
+        args.append("--mask-secrets")
     if blocked:
         args += ["--blocked", ",".join(blocked)]
     if hidden:

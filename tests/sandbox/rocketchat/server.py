@@ -242,6 +242,25 @@ def _teams_map_problem(value):
 SETTING_VALIDATION_RULES = {"LDAP_Groups_To_Rocket_Chat_Teams": _teams_map_problem}
 
 
+# ---------------------------------------------------------------------------------------- secret masking
+# develop's maskSecretSettingValue / shouldSkipSecretWrite (§5.8), on with the mask_secrets option.
+def is_secret(doc):
+    return bool(doc.get("secret")) or doc.get("type") == "password"
+
+
+def has_value(doc):
+    # NOT DETERMINED: the helper's exact test; an unset or empty value is taken as "no value"
+    return doc.get("value") not in (None, "")
+
+
+def masked(doc, item):
+    """`item` (a read of `doc`) with the secret value replaced: "" plus hasValue, no env-source keys."""
+    item = {k: v for k, v in item.items() if k not in ("processEnvValue", "meteorSettingsValue", "valueSource")}
+    item["value"] = ""
+    item["hasValue"] = has_value(doc)
+    return item
+
+
 # ---------------------------------------------------------------------------------------- the app
 class Sandbox:
     """All server behaviour, independent of the HTTP plumbing (one instance per process)."""
@@ -697,7 +716,17 @@ class Sandbox:
                 item[key] = doc[key]
         if include_defaults and "packageValue" in doc:
             item["packageValue"] = doc["packageValue"]
-        return item
+        return self._secret_read(doc, item)
+
+    def _secret_read(self, doc, item):
+        """A REST read of a setting, masked when secret masking is on and the setting is secret."""
+        return masked(doc, item) if self.store.options["mask_secrets"] and is_secret(doc) else item
+
+    def _skips_secret_write(self, setting_id, value):
+        """shouldSkipSecretWrite: with masking on, "" sent to a secret that has a value changes nothing."""
+        doc = self.store.settings.get(setting_id)
+        return (self.store.options["mask_secrets"] and doc is not None and is_secret(doc) and value == ""
+                and has_value(doc))
 
     def settings_list(self, req):
         privileged = self.store.has_permission(req.user, "view-privileged-setting")
@@ -723,8 +752,8 @@ class Sandbox:
             raise errors.failure()
         body = {"_id": doc["_id"]}
         if "value" in doc:
-            body["value"] = doc["value"]  # raw stored value: no licence coercion, no masking (8.x)
-        return body
+            body["value"] = doc["value"]  # raw stored value: no licence coercion, no masking in 8.x
+        return self._secret_read(doc, body)
 
     def setting_post(self, req):
         body = req.body if isinstance(req.body, dict) else {}
@@ -736,6 +765,8 @@ class Sandbox:
         if "value" not in body:
             raise errors.failure()
         self._check_validation_rules(doc["_id"], body["value"])
+        if self._skips_secret_write(doc["_id"], body["value"]):
+            return {}
         if not self.store.write_setting(doc["_id"], body["value"], skip_hidden=True):
             raise errors.failure()  # blocked: the update matched nothing
         self.store.log("setting %s changed by %s" % (doc["_id"], req.user["username"]))
@@ -769,6 +800,8 @@ class Sandbox:
                                       {"method": "saveSettings", "settingIds": not_allowed})
         site_name_default = store.settings["Site_Name"]["value"] == store.settings["Site_Name"]["packageValue"]
         for item in items:
+            if self._skips_secret_write(item["_id"], item["value"]):
+                continue
             # updateValueById: match _id, not blocked; no upsert (unknown ids silently succeed); hidden written
             store.write_setting(item["_id"], item["value"], skip_hidden=False)
             if item["_id"] == "Organization_Name" and site_name_default:
@@ -870,14 +903,13 @@ class Sandbox:
             return docs
         raise _MethodError(404, "Method '%s' not found" % name)
 
-    @staticmethod
-    def _private_setting(doc):
+    def _private_setting(self, doc):
         """Full document (raw stored value), enableQuery/displayQuery as JSON strings (§5.6)."""
         full = dict(doc)
         for key in ("enableQuery", "displayQuery"):
             if key in full and not isinstance(full[key], str):
                 full[key] = json.dumps(full[key], separators=(",", ":"))
-        return full
+        return self._secret_read(doc, full)
 
     # ---------------------------------------------------------------- LDAP
     def _ldap_enabled(self):

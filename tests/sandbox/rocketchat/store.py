@@ -72,6 +72,9 @@ DEFAULT_OPTIONS = {
     # (a fresh unlicensed workspace lacks them, contract §5.3); True/False forces it.
     "ee_settings_registered": None,
     "custom_roles": [],
+    # develop's secret masking (contract §5.8/§11: where it is wired in is unconfirmed, so off by default):
+    # REST reads of secret/password settings answer "" plus hasValue, "" never overwrites a stored secret
+    "mask_secrets": False,
 }
 
 _ID_CHARS = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
@@ -166,6 +169,7 @@ class Store:
             raise ValueError("two_factor must be off, password, totp or email")
         version_band(merged["version"])
         merged["rate_limiter"] = bool(merged["rate_limiter"])
+        merged["mask_secrets"] = bool(merged["mask_secrets"])
         for key in ("blocked", "hidden", "custom_roles"):
             if isinstance(merged[key], str):
                 merged[key] = [v for v in merged[key].split(",") if v]
