@@ -131,7 +131,31 @@ def test_a_failing_phase_still_logs_out_and_writes_the_report(sandbox_clean, sla
     assert stored_settings(sandbox)['LDAP_Enable'] is True and requests_to(sandbox, '/api/v1/ldap.syncNow') == []
     text = report.read_text(encoding='utf-8')
     assert '| %s | failed |' % WORKSPACE in text
-    assert '**Failed:** Group-to-role mapping: ' in text and '- roles: **failed**: ' in text
+    assert '**Failed** in the configure phase: Group-to-role mapping: ' in text
+    assert '- roles: **failed**: ' in text and 'no-such-role' in text
+    assert '- channels, teams: not reached (the configure phase failed first)' in text
+    assert 'A phase failed: only the changes listed below were made' in text and 'Applied:' not in text
+    assert '- **%s: the configure phase failed.**' % WORKSPACE in text
+    assert '| `LDAP_Enable` | `false` | `true` |' in text
+    assert text.count('Not run: the configure phase failed first.') == 2  # server tests, sync
+    assert_no_secret(text + run.output, sandbox, slapd)
+
+
+def test_a_failed_settings_phase_is_reported_with_its_message(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    variables = role_vars(sandbox, slapd, report)
+    variables['ldap_settings']['connection']['encryption'] = 'carrier-pigeon'
+    run = run_collection_playbook('configure', write_inventory(tmp_path, variables))
+    assert run.returncode != 0, run
+    assert writes(sandbox) == []
+
+    text = report.read_text(encoding='utf-8')
+    settings = text[text.index('### Settings'):text.index('### Mappings')]
+    assert settings.startswith('### Settings\n\n**Failed:** ') and 'carrier-pigeon' in settings, text
+    assert 'No change.' not in text and 'Applied:' not in text
+    assert '- **%s: the configure phase failed.**' % WORKSPACE in text
+    assert text.count('Not run: the configure phase failed first.') == 3  # mappings, server tests, sync
     assert_no_secret(text + run.output, sandbox, slapd)
 
 
@@ -146,7 +170,10 @@ def test_an_unreachable_directory_stops_at_the_preflight_before_any_write(sandbo
     assert writes(sandbox) == [] and logins_and_logouts(sandbox) == (1, 1)
     text = report.read_text(encoding='utf-8')
     assert '| %s | failed |' % WORKSPACE in text
-    assert '**Failed:** Check the settings directly against the directory, from the controller: ' in text
+    assert '**Failed** in the preflight phase: Check the settings directly against the directory, ' in text
+    assert 'Applied:' not in text and '- **%s: the preflight phase failed.**' % WORKSPACE in text
+    # settings, mappings, server tests and sync: none ran after the preflight
+    assert text.count('Not run: the preflight phase failed first.') == 4
     assert '### Preflight (directory checks from the controller)' in text
     assert '- **fail** tcp: cannot connect to localhost:%d' % port in text
     assert_no_secret(text + run.output, sandbox, slapd)
