@@ -41,7 +41,11 @@ def logins_and_logouts(sandbox):
 def test_configure_then_drift_is_caught_exported_and_the_export_matches(sandbox_clean, slapd, tmp_path):
     sandbox = sandbox_clean
     report = tmp_path / 'report.md'
-    inventory = write_inventory(tmp_path, role_vars(sandbox, slapd, report, ldap_sync_mode='never'))
+    variables = role_vars(sandbox, slapd, report, ldap_sync_mode='never',
+                          ldap_team_mapping={'base_dn': slapd.info['teams_dn'], 'name_attributes': ['cn']})
+    # 'once' reads every group of the user with one search: a filter without #{groupName}
+    variables['ldap_role_mapping'].update(validation_strategy='once', filter='(memberUid=#{username})')
+    inventory = write_inventory(tmp_path, variables)
 
     configure = run_collection_playbook('configure', inventory)
     assert configure.returncode == 0, configure
@@ -74,11 +78,32 @@ def test_configure_then_drift_is_caught_exported_and_the_export_matches(sandbox_
     assert 'bind_password' not in exported['ldap_settings'].get('authentication', {})
     assert sorted((m['group'], m['roles']) for m in exported['ldap_role_mapping']['mappings']) == [
         ('rocket-admin', ['admin']), ('tech-support', ['livechat-agent'])]
+    assert exported['ldap_role_mapping']['validation_strategy'] == 'once'
+    assert exported['ldap_channel_mapping']['validation_strategy'] == 'each_group'
+    assert exported['ldap_team_mapping']['name_attributes'] == ['cn']
+    assert 'was NOT exported' not in exported_text and 'was not exported' not in export.output
 
     matches = run_collection_playbook('drift', inventory, extra_vars=exported)
     assert matches.returncode == 0, matches
     assert '%s matches the inventory' % WORKSPACE in matches.output
     assert '| %s | in sync | 0 |' % WORKSPACE in report.read_text(encoding='utf-8')
+
+
+def test_export_says_which_maps_it_could_not_read(sandbox_clean, slapd, tmp_path):
+    # Without the Enterprise licence the mapping modules refuse to run: the maps are not readable.
+    sandbox = sandbox_clean
+    sandbox.config(license='none')
+    export_dir = tmp_path / 'exported'
+    inventory = write_inventory(tmp_path, role_vars(sandbox, slapd, tmp_path / 'report.md'))
+    export = run_collection_playbook('export', inventory, extra_vars={'export_dir': str(export_dir)})
+    assert export.returncode == 0, export
+
+    exported_text = (export_dir / ('%s.yml' % WORKSPACE)).read_text(encoding='utf-8')
+    for name in ('ldap_role_mapping', 'ldap_channel_mapping', 'ldap_team_mapping'):
+        assert '# WARNING: %s was NOT exported: reading it failed: ' % name in exported_text
+        assert 'WARNING: %s of %s was not exported, reading it failed:' % (name, WORKSPACE) in export.output
+        assert yaml.safe_load(exported_text)[name] == {}
+    assert_no_secret(exported_text + export.output, sandbox, slapd)
 
 
 def test_verify_tests_only_and_sync_imports_users_with_their_roles(sandbox_clean, slapd, tmp_path):
