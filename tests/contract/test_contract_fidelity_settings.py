@@ -30,6 +30,14 @@ def test_bulk_json_code_setting_only_empty_string_skips_the_json_check(rc):
     assert rc.get_setting("LDAP_Sync_User_Data_RolesMap") == ""
 
 
+def test_bulk_json_code_setting_refuses_what_json_parse_refuses(rc):
+    """§5.4: the server checks with JavaScript's JSON.parse, which knows no NaN or Infinity."""
+    for text in ('{"rocket-admin": NaN}', "Infinity"):
+        reply = bulk(rc, [{"_id": "LDAP_Sync_User_Data_RolesMap", "value": text}])
+        assert reply.status_code == 400, text
+        assert reply.json()["errorType"] == "Invalid JSON provided"
+
+
 # §5.8 secret masking (develop; the wiring is unconfirmed, so the sandbox has it as the mask_secrets option)
 PASSWORD = "LDAP_Authentication_Password"   # type password
 BIND_DN = "LDAP_Authentication_UserDN"      # secret: true

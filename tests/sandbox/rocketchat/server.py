@@ -61,6 +61,15 @@ def from_ejson(text):
     return json.loads(text, object_hook=hook)
 
 
+def _refuse_constant(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def parse_js_json(text):
+    """JSON as JavaScript's JSON.parse reads it: Python's parser also takes NaN and Infinity."""
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def json_type(value):
     """How Meteor's check() names a value's type in "Expected X, got Y"."""
     if value is None:
@@ -229,7 +238,7 @@ def _teams_map_problem(value):
     if value == "":
         return None
     try:
-        mapping = json.loads(value) if isinstance(value, str) else None
+        mapping = parse_js_json(value) if isinstance(value, str) else None
     except ValueError:
         mapping = None
     if isinstance(mapping, dict) and all(
@@ -835,7 +844,7 @@ class Sandbox:
                 match_error("string")
             if doc.get("code") == "application/json" and value != "":  # only "" is exempt (§5.4)
                 try:
-                    json.loads(value)
+                    parse_js_json(value)
                 except ValueError:
                     raise ApiError(400, {"success": False, "error": "[Invalid JSON provided]",
                                          "errorType": "Invalid JSON provided"})
