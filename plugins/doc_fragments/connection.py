@@ -30,17 +30,24 @@ options:
       - A personal access token created with C(Ignore Two Factor Authentication) is the recommended
         credential for automation, because it is never asked for a second factor.
       - If not set, the value of the E(ROCKETCHAT_AUTH_TOKEN) environment variable is used.
-      - One of O(api_token) and O(api_password) is required to connect.
+      - One of O(api_token) and O(api_username) is required to connect.
+      - A token alone cannot answer the server's password-fallback second factor (on by default for
+        accounts without TOTP or e-mail 2FA; since Rocket.Chat 8.6 every bulk settings write asks for it).
+        Give O(api_password) next to the token, or use a personal access token created with C(Ignore Two
+        Factor Authentication).
     type: str
   api_username:
     description:
       - Username to log in with. The module logs in at its start and logs out at its end.
       - If not set, the value of the E(ROCKETCHAT_USERNAME) environment variable is used.
-      - Use together with O(api_password).
+      - Requires O(api_password); mutually exclusive with O(api_user_id).
     type: str
   api_password:
     description:
-      - Password of O(api_username).
+      - Password of O(api_username), or of the account that owns O(api_token).
+      - With O(api_username) the module logs in with it. With O(api_user_id) and O(api_token) the token
+        authenticates and the password is used only to answer the server's password-fallback second factor
+        (for example next to a login token handed over by M(chatops.rocketchat.session)).
       - When the server asks for the password as second factor (the 2FA password fallback), it is
         answered automatically with the password's SHA-256 digest.
       - If not set, the value of the E(ROCKETCHAT_PASSWORD) environment variable is used.
@@ -70,13 +77,19 @@ options:
     type: path
   timeout:
     description:
-      - Timeout in seconds of each HTTP request.
+      - Timeout in seconds of each HTTP request (the time to connect, and then the time to wait for the reply).
     type: int
     default: 30
   max_retry_wait:
     description:
       - Longest total time in seconds spent waiting between retries of one request, when the server
         answers C(429 Too Many Requests) or C(502)/C(503)/C(504), or the connection fails.
+      - A rate-limited request whose limit resets exactly O(max_retry_wait) seconds later is still retried.
+      - Reads are retried after any connection failure or timeout. Other requests (writes, Sync Now) are
+        retried only when they cannot have reached the server (connection refused, or not established within
+        O(timeout)); after a read timeout, a broken connection or a gateway's C(504) the server may still be
+        processing the request, so the task fails instead of sending it twice.
+      - TLS errors (certificate not trusted, wrong host name) are never retried; see O(ca_path).
       - Each retry is reported as a warning. V(0) disables retries.
     type: int
     default: 60

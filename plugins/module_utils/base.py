@@ -14,7 +14,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RocketChatError,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.connection import (
-    CONNECTION_ARGSPEC, CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_ONE_OF,
+    CONNECTION_ARGSPEC, CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_BY, CONNECTION_REQUIRED_ONE_OF,
     CONNECTION_REQUIRED_TOGETHER, client_from_module,
 )
 
@@ -37,8 +37,8 @@ def run_module(argument_spec, run, requirements=(), connection='required', **mod
 
     ``argument_spec`` holds the module's own options (the connection options are added);
     ``module_kwargs`` go to AnsibleModule (``supports_check_mode`` defaults to True;
-    ``mutually_exclusive``/``required_together``/``required_one_of`` are merged with the connection
-    rules). ``requirements`` lists extra Python libraries as ``(name, has_it, import_traceback)``.
+    ``mutually_exclusive``/``required_together``/``required_one_of``/``required_by`` are merged with
+    the connection rules). ``requirements`` lists extra Python libraries as ``(name, has_it, import_traceback)``.
     ``connection='optional'`` is for modules that talk to Rocket.Chat only for some inputs: the
     connection options may then be left out, ``client`` is None unless ``api_url`` and a credential
     are given, and the module calls ``require_client`` where it needs one.
@@ -55,6 +55,7 @@ def run_module(argument_spec, run, requirements=(), connection='required', **mod
     module_kwargs['required_together'] = CONNECTION_REQUIRED_TOGETHER + list(module_kwargs.get('required_together') or [])
     module_kwargs['required_one_of'] = ([] if optional else CONNECTION_REQUIRED_ONE_OF) + \
         list(module_kwargs.get('required_one_of') or [])
+    module_kwargs['required_by'] = dict(CONNECTION_REQUIRED_BY, **(module_kwargs.get('required_by') or {}))
     module = AnsibleModule(argument_spec=spec, **module_kwargs)
 
     for name, has_it, import_error in (('requests', HAS_REQUESTS, REQUESTS_IMPORT_ERROR),) + tuple(requirements):

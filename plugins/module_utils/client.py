@@ -21,10 +21,11 @@ import traceback
 
 try:
     import requests
+    from urllib3.exceptions import NewConnectionError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised by ansible-test sanity only
-    requests = None
+    requests = NewConnectionError = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
@@ -33,12 +34,18 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.totp import tot
 API_V1 = '/api/v1/'
 USER_AGENT = 'chatops.rocketchat-ansible'
 TRANSIENT_STATUSES = (502, 503, 504)
+# A gateway that timed out waiting for the server: a write may still be running behind it.
+GATEWAY_TIMEOUT = 504
+# Added to a rate-limit wait so the retry lands after the window has reset (not part of the bound).
+RATE_LIMIT_MARGIN = 0.1
 TWO_FACTOR_ERRORS = ('totp-required', 'totp-invalid', 'totp-max-attempts', 'totp-user-not-found')
 REDACTED = '********'
 _WAIT_IN_TEXT = re.compile(r'wait (\d+(?:\.\d+)?) seconds?')
 _VERSION = re.compile(r'^\s*(\d+)\.(\d+)(?:\.(\d+))?')
 BYPASS_ADVICE = ('Use a personal access token created with "Ignore Two Factor Authentication" '
                  '(bypassTwoFactor) in api_user_id/api_token')
+TLS_ADVICE = ('If the server uses a private certificate authority, give its PEM file in ca_path; set '
+              'validate_certs=false only for a throw-away test server')
 
 
 class RocketChatError(Exception):
@@ -87,6 +94,25 @@ def parse_version(text):
     return tuple(int(part or 0) for part in match.groups())
 
 
+def request_not_sent(exc):
+    """Whether a failed request cannot have reached the server (so sending it again repeats nothing).
+
+    True for a connection that was never established: refused, unreachable, a name that does not
+    resolve (urllib3's ``NewConnectionError``), or a connect timeout. False for a read timeout and
+    for a connection that broke after the request went out.
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen = set()
+    cause = exc
+    while isinstance(cause, BaseException) and id(cause) not in seen:
+        if isinstance(cause, NewConnectionError):
+            return True
+        seen.add(id(cause))
+        cause = getattr(cause, 'reason', None) or (cause.args[0] if cause.args else None)
+    return False
+
+
 def api_path(path):
     """``"settings"`` -> ``"/api/v1/settings"``; absolute paths (``"/api/info"``) stay as they are."""
     return path if path.startswith('/') else API_V1 + path
@@ -98,7 +124,8 @@ class RocketChatClient:
     Authenticate with ``user_id`` + ``token`` (a personal access token or a login token) or with
     ``username`` + ``password`` (logs in on first use, logs out in ``close()``). ``totp_secret``
     (base32 seed) or ``totp_code`` (a one-time code) answer TOTP challenges; the password answers
-    password-fallback challenges. ``warn(text)`` is called once per retry. ``check_mode=True``
+    password-fallback challenges, also next to a token (which then authenticates: the password is
+    used for nothing else). ``warn(text)`` is called once per retry. ``check_mode=True``
     refuses every request that is not a GET, except those declared ``read_only``.
     """
 
@@ -163,9 +190,13 @@ class RocketChatClient:
         """GET a REST route (``"settings"`` means ``/api/v1/settings``); returns the JSON object."""
         return self._call('GET', api_path(path), params=params)
 
-    def post(self, path, body=None, read_only=False):
-        """POST a REST route; 2FA challenges are answered. ``read_only=True`` allows it in check mode."""
-        return self._call('POST', api_path(path), body=body if body is not None else {}, read_only=read_only)
+    def post(self, path, body=None, read_only=False, timeout=None):
+        """POST a REST route; 2FA challenges are answered. ``read_only=True`` allows it in check mode.
+
+        ``timeout`` (seconds) replaces the client's timeout for this call (e.g. a synchronous sync).
+        """
+        return self._call('POST', api_path(path), body=body if body is not None else {}, read_only=read_only,
+                          timeout=timeout)
 
     def method_call(self, method, params=None, read_only=False):
         """Call a Meteor method through ``POST /api/v1/method.call/<method>``; returns its ``result``.
@@ -301,8 +332,10 @@ class RocketChatClient:
         if asked == 'password' and not at_login:
             if self._password:
                 return 'password', sha256_hex(self._password)
-            raise self._error(method, path, 400, 'The server asks for the account password as second factor. Give '
-                                                 'api_username/api_password, or: ' + BYPASS_ADVICE,
+            raise self._error(method, path, 400, 'The server asks for the account password as second factor '
+                                                 '(2FA password fallback), which a token alone cannot answer. Give '
+                                                 "the account's api_password alongside api_user_id/api_token (used "
+                                                 'only to answer this challenge), or: ' + BYPASS_ADVICE,
                               'totp-required', details)
         if asked == 'email':
             raise self._error(method, path, 400, 'The server asks for an e-mailed 2FA code, which automation cannot '
@@ -312,14 +345,14 @@ class RocketChatClient:
 
     # ----------------------------------------------------------------- request plumbing
 
-    def _call(self, method, path, params=None, body=None, read_only=False):
+    def _call(self, method, path, params=None, body=None, read_only=False, timeout=None):
         self._authenticate()
-        response, reply = self._send(method, path, params=params, body=body, read_only=read_only)
+        response, reply = self._send(method, path, params=params, body=body, read_only=read_only, timeout=timeout)
         if response.status_code == 400 and reply.get('errorType') == 'totp-required':
             two_factor_method, code = self._second_factor(method, path, reply.get('details'))
             headers = {'x-2fa-method': two_factor_method, 'x-2fa-code': code}
             response, reply = self._send(method, path, params=params, body=body, read_only=read_only,
-                                         headers=headers)
+                                         headers=headers, timeout=timeout)
         if response.status_code >= 400 or reply.get('success') is False:
             raise self._response_error(method, path, response, reply)
         return reply
@@ -352,51 +385,82 @@ class RocketChatClient:
             error = json.dumps(error)
         return self._error(method, path, response.status_code, error, reply.get('errorType'), reply.get('details'))
 
-    def _send(self, method, path, params=None, body=None, read_only=False, headers=None):
-        """Send one request, retrying rate limits and transient faults; returns (response, JSON object)."""
+    def _send(self, method, path, params=None, body=None, read_only=False, headers=None, timeout=None):
+        """Send one request, retrying rate limits and transient faults; returns (response, JSON object).
+
+        A GET is retried after any connection failure or timeout. Any other request may change
+        something (a write, a synchronous sync): it is sent again only when it cannot have reached
+        the server (connection refused or not established in time), never after it went out
+        unanswered (a read timeout, a dropped connection, a gateway timeout).
+        """
         if self.check_mode and method != 'GET' and not read_only:
             raise self._error(method, path, error='refusing to send a write request in check mode (a bug: '
                                                   'the module should have planned without writing)',
                               error_type='check-mode-write-refused')
+        timeout = timeout or self.timeout
+        repeatable = method == 'GET'
         waited = 0.0
         attempt = 0
         while True:
             attempt += 1
             problem = None
+            margin = 0.0
             try:
                 response = self.session.request(method, self.url + path, params=params, json=body,
-                                                headers=headers, timeout=self.timeout)
+                                                headers=headers, timeout=timeout)
+            except requests.exceptions.SSLError as exc:
+                raise self._error(method, path, error='TLS error talking to %s: %s. %s' % (self.url, exc, TLS_ADVICE),
+                                  error_type='tls-error')
             except (requests.ConnectionError, requests.Timeout) as exc:
                 response = None
+                if not (repeatable or request_not_sent(exc)):
+                    raise self._unanswered(method, path, '%s after the request was sent (%s)' % (
+                        'no reply within %s s' % timeout if isinstance(exc, requests.Timeout)
+                        else 'the connection broke', type(exc).__name__))
                 problem = 'connection error (%s)' % type(exc).__name__
                 wait = min(2.0 ** (attempt - 1), 30.0)
+            except requests.RequestException as exc:
+                raise self._error(method, path, error='cannot send a request to api_url %s: %s (%s)' % (
+                    self.url, exc, type(exc).__name__), error_type='invalid-url')
             else:
                 if response.status_code == 429:
                     problem = 'rate limited (HTTP 429)'
                     wait = self._rate_limit_wait(response)
+                    margin = RATE_LIMIT_MARGIN
+                elif response.status_code == GATEWAY_TIMEOUT and not repeatable:
+                    raise self._unanswered(method, path, 'a gateway answered HTTP 504 (it timed out waiting for '
+                                                         'the server)', status=GATEWAY_TIMEOUT)
                 elif response.status_code in TRANSIENT_STATUSES:
                     problem = 'HTTP %d' % response.status_code
                     wait = min(2.0 ** (attempt - 1), 30.0)
             if problem is None:
                 return response, self._json(method, path, response)
-            if waited + wait > self.max_retry_wait:
+            # The margin is slept and counted, but not part of the bound: a reset exactly max_retry_wait
+            # seconds away is still waited for.
+            if self.max_retry_wait <= 0 or waited + wait > self.max_retry_wait:
                 status = response.status_code if response is not None else None
                 raise self._error(method, path, status, '%s; gave up after %d attempt(s) and %.1f s of waiting '
                                   '(max_retry_wait=%s)' % (problem, attempt, waited, self.max_retry_wait),
                                   'too-many-requests' if status == 429 else 'unavailable')
-            self._warn('%s %s: %s, retrying in %.1f s (attempt %d)' % (method, path, problem, wait, attempt + 1))
-            self._sleep(wait)
-            waited += wait
+            self._warn('%s %s: %s, retrying in %.1f s (attempt %d)' % (method, path, problem, wait + margin,
+                                                                        attempt + 1))
+            self._sleep(wait + margin)
+            waited += wait + margin
+
+    def _unanswered(self, method, path, what, status=None):
+        return self._error(method, path, status, '%s. The server may still be processing it, so it was not sent '
+                                                 'again; check the result on the server before running the task '
+                                                 'again (a longer timeout may help)' % what, 'no-reply')
 
     def _rate_limit_wait(self, response):
         """Seconds until the rate-limit window resets: X-RateLimit-Reset (epoch ms), else the body text."""
         reset = response.headers.get('X-RateLimit-Reset')
         try:
-            return max(float(reset) / 1000.0 - self._clock(), 0.0) + 0.1
+            return max(float(reset) / 1000.0 - self._clock(), 0.0)
         except (TypeError, ValueError):
             pass
         match = _WAIT_IN_TEXT.search(response.text or '')
-        return float(match.group(1)) + 0.1 if match else 1.0
+        return float(match.group(1)) if match else 1.0
 
     def _json(self, method, path, response):
         try:

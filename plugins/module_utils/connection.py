@@ -27,19 +27,21 @@ CONNECTION_ARGSPEC = dict(
     max_retry_wait=dict(type='int', default=60),
 )
 
+# api_password may come with api_user_id/api_token: the token authenticates and the password only
+# answers the server's password-fallback second factor, which a token alone cannot answer.
 CONNECTION_MUTUALLY_EXCLUSIVE = [
-    ('api_token', 'api_password'),
     ('api_user_id', 'api_username'),
     ('api_totp_secret', 'api_totp_code'),
 ]
 CONNECTION_REQUIRED_TOGETHER = [
     ('api_user_id', 'api_token'),
-    ('api_username', 'api_password'),
 ]
+CONNECTION_REQUIRED_BY = {
+    'api_username': 'api_password',
+}
 CONNECTION_REQUIRED_ONE_OF = [
-    ('api_token', 'api_password'),
+    ('api_token', 'api_username'),
 ]
-
 
 def client_from_module(module):
     """A ``RocketChatClient`` for ``module``'s connection options, in its check mode, warning through it."""

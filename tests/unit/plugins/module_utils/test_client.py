@@ -5,9 +5,10 @@ import json
 import pytest
 import requests
 import responses
+import urllib3
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import (
-    RocketChatError, api_path, parse_version, sha256_hex,
+    RocketChatClient, RocketChatError, api_path, parse_version, sha256_hex,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.totp import totp
 
@@ -91,6 +92,19 @@ def test_password_fallback_challenge_is_answered_with_the_sha256_of_the_password
     assert sha256_hex(PASSWORD) == digest
 
 
+def test_a_password_next_to_a_token_only_answers_the_password_factor(http, make_client):
+    digest = hashlib.sha256(PASSWORD.encode()).hexdigest()
+    http.post(URL + '/api/v1/settings', status=400, json=TOTP_REQUIRED,
+              match=[responses.matchers.header_matcher({'X-User-Id': USER_ID, 'X-Auth-Token': TOKEN})])
+    http.post(URL + '/api/v1/settings', json={'success': True},
+              match=[responses.matchers.header_matcher({'X-Auth-Token': TOKEN, 'x-2fa-method': 'password',
+                                                        'x-2fa-code': digest})])
+    client = make_client(password=PASSWORD)
+    assert client.post('settings', {'settings': []}) == {'success': True}
+    client.close()  # the token was given, not a login: no logout
+    assert [c.request.url.rsplit('/', 1)[-1] for c in http.calls] == ['settings', 'settings']
+
+
 def test_totp_challenge_is_answered_from_the_seed(http, make_client, recorder):
     http.post(URL + '/api/v1/settings', status=400, json=totp_required('totp'))
     http.post(URL + '/api/v1/settings', json={'success': True}, match=[responses.matchers.header_matcher(
@@ -108,7 +122,7 @@ def test_totp_challenge_is_answered_with_a_one_time_code(http, make_client):
 @pytest.mark.parametrize('method, advice', [
     ('email', 'e-mailed'),
     ('totp', 'api_totp_secret'),
-    ('password', 'api_username/api_password'),
+    ('password', "a token alone cannot answer. Give the account's api_password alongside api_user_id/api_token"),
 ])
 def test_unanswerable_challenge_explains_and_advises_a_bypass_token(http, make_client, method, advice):
     http.post(URL + '/api/v1/settings', status=400, json=totp_required(method))
@@ -187,6 +201,101 @@ def test_transient_statuses_and_connection_errors_are_retried_with_backoff(http,
     assert make_client().get('me') == {'success': True}
     assert recorder.sleeps == [1.0, 2.0, 4.0]
     assert len(recorder.warnings) == 3
+
+
+def refused():
+    """What requests raises when nothing listens: the request never left."""
+    reason = urllib3.exceptions.NewConnectionError(None, 'Failed to establish a new connection: [Errno 111] refused')
+    return requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, '/api/v1/ldap.syncNow', reason))
+
+
+@pytest.mark.parametrize('failure', [requests.ReadTimeout('read timed out'),
+                                     requests.ConnectionError(urllib3.exceptions.ProtocolError('Connection aborted.'))],
+                         ids=['read-timeout', 'connection-broke'])
+def test_a_write_that_went_out_unanswered_is_not_sent_again(http, make_client, recorder, failure):
+    http.post(URL + '/api/v1/ldap.syncNow', body=failure)
+    with pytest.raises(RocketChatError) as err:
+        make_client().post('ldap.syncNow')
+    assert err.value.error_type == 'no-reply' and 'may still be processing it' in str(err.value)
+    assert len(http.calls) == 1 and recorder.sleeps == []
+
+
+def test_a_gateway_timeout_on_a_write_is_not_sent_again(http, make_client, recorder):
+    http.post(URL + '/api/v1/settings', status=504, body='Gateway Timeout')
+    with pytest.raises(RocketChatError) as err:
+        make_client().post('settings', {'settings': []})
+    assert err.value.status == 504 and 'may still be processing it' in str(err.value)
+    assert len(http.calls) == 1
+
+
+@pytest.mark.parametrize('failure', [requests.ConnectTimeout('connect timed out'), refused()],
+                         ids=['connect-timeout', 'refused'])
+def test_a_write_that_never_left_is_retried(http, make_client, recorder, failure):
+    http.post(URL + '/api/v1/ldap.syncNow', body=failure)
+    http.post(URL + '/api/v1/ldap.syncNow', json={'message': 'Sync_in_progress', 'success': True})
+    assert make_client().post('ldap.syncNow')['success'] is True
+    assert recorder.sleeps == [1.0]
+
+
+def test_a_read_is_retried_after_a_read_timeout(http, make_client, recorder):
+    http.get(URL + '/api/v1/me', body=requests.ReadTimeout('read timed out'))
+    http.get(URL + '/api/v1/me', json={'success': True})
+    assert make_client().get('me') == {'success': True} and recorder.sleeps == [1.0]
+
+
+def test_a_per_call_timeout_replaces_the_client_timeout(http, make_client):
+    http.post(URL + '/api/v1/ldap.syncNow', json={'success': True})
+    http.get(URL + '/api/v1/me', json={'success': True})
+    client = make_client(timeout=30)
+    client.post('ldap.syncNow', timeout=600)
+    client.get('me')
+    assert [c.request.req_kwargs['timeout'] for c in http.calls] == [600, 30]
+
+
+def test_a_tls_error_fails_at_once_with_its_cause_and_a_hint(http, make_client, recorder):
+    http.get(URL + '/api/v1/me', body=requests.exceptions.SSLError(
+        'certificate verify failed: self-signed certificate in chain (token %s)' % TOKEN))
+    with pytest.raises(RocketChatError) as err:
+        make_client().get('me')
+    text = str(err.value)
+    assert err.value.error_type == 'tls-error' and 'self-signed certificate' in text
+    assert 'ca_path' in text and 'validate_certs' in text and TOKEN not in text
+    assert len(http.calls) == 1 and recorder.sleeps == []
+
+
+@pytest.mark.parametrize('url, kind', [('chat.example.org', 'MissingSchema'), ('https://', 'InvalidURL'),
+                                       ('ftp://chat.example.org', 'InvalidSchema')])
+def test_an_unusable_api_url_is_named(recorder, url, kind):
+    client = RocketChatClient(url, user_id=USER_ID, token=TOKEN, warn=recorder.warn, sleep=recorder.sleep)
+    with pytest.raises(RocketChatError) as err:
+        client.get('me')
+    assert err.value.error_type == 'invalid-url' and 'api_url' in str(err.value) and kind in str(err.value)
+    assert recorder.sleeps == []
+
+
+@pytest.mark.parametrize('options, verify', [
+    ({}, True),
+    ({'ca_path': '/etc/pki/rocketchat-ca.pem'}, '/etc/pki/rocketchat-ca.pem'),
+    ({'validate_certs': False}, False),
+    ({'validate_certs': False, 'ca_path': '/etc/pki/rocketchat-ca.pem'}, False),
+])
+def test_validate_certs_and_ca_path_set_the_session_verification(make_client, options, verify):
+    assert make_client(**options).session.verify == verify
+
+
+def test_rate_limit_reset_exactly_at_the_bound_is_still_waited_for(http, make_client, recorder):
+    reset_ms = int((recorder.now + 60) * 1000)
+    http.get(URL + '/api/v1/me', status=429, headers={'X-RateLimit-Reset': str(reset_ms)}, json={'success': False})
+    http.get(URL + '/api/v1/me', json={'success': True})
+    make_client(max_retry_wait=60).get('me')
+    assert recorder.sleeps == [pytest.approx(60.1)]
+
+
+def test_a_rate_limit_that_never_resets_ends_at_the_bound(http, make_client, recorder):
+    http.get(URL + '/api/v1/me', status=429, headers={'X-RateLimit-Reset': '0'}, json={'success': False})
+    with pytest.raises(RocketChatError) as err:
+        make_client(max_retry_wait=1).get('me')
+    assert err.value.error_type == 'too-many-requests' and sum(recorder.sleeps) <= 1.1
 
 
 def test_retries_stop_at_the_total_wait_bound(http, make_client, recorder):
