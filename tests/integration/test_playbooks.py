@@ -5,21 +5,36 @@ the report; and a failing phase that still logs out and writes the report."""
 
 import socket
 
+import pytest
 import requests
 import yaml
 
 from tests.integration.helpers import run_collection_playbook, stored_settings, writes
 from tests.integration.test_role_ldap import ldap_users, requests_to, role_vars
+from tests.sandbox.rocketchat.launcher import SandboxClient, SandboxProcess, environment
 
 WORKSPACE = 'ws1'
 
 
-def write_inventory(tmp_path, variables):
-    """An inventory whose `rocketchat` group (the playbooks' default hosts) holds one workspace."""
-    host = dict(variables, ansible_connection='local')
+def write_inventory(tmp_path, variables, **more_workspaces):
+    """An inventory whose `rocketchat` group (the playbooks' default hosts) holds the workspace
+    WORKSPACE with `variables`, and the workspaces of `more_workspaces` (name=variables)."""
+    hosts = dict((name, dict(host_vars, ansible_connection='local'))
+                 for name, host_vars in dict(more_workspaces, **{WORKSPACE: variables}).items())
     path = tmp_path / 'inventory.yml'
-    path.write_text(yaml.safe_dump({'rocketchat': {'hosts': {WORKSPACE: host}}}), encoding='utf-8')
+    path.write_text(yaml.safe_dump({'rocketchat': {'hosts': hosts}}), encoding='utf-8')
     return path
+
+
+@pytest.fixture(scope='module')
+def second_sandbox(slapd, tmp_path_factory):
+    """Another workspace: a second sandbox process, on an older version (8.5.0)."""
+    process = SandboxProcess(tmp_path_factory.mktemp('rocketchat-2'), version='8.5.0')
+    process.start()
+    try:
+        yield SandboxClient(environment(process.info, slapd.info))
+    finally:
+        process.stop()
 
 
 def change_behind_ansibles_back(sandbox, setting_id, value):
@@ -202,3 +217,54 @@ def test_an_unreachable_directory_stops_at_the_preflight_before_any_write(sandbo
     assert '### Preflight (directory checks from the controller)' in text
     assert '- **fail** tcp: cannot connect to localhost:%d' % port in text
     assert_no_secret(text + run.output, sandbox, slapd)
+
+
+def test_phase_tags_select_what_runs(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    inventory = write_inventory(tmp_path, role_vars(sandbox, slapd, report))
+
+    # --skip-tags sync: configured (so a sync would be due) but not synced
+    no_sync = run_collection_playbook('configure', inventory, extra_env={'ANSIBLE_SKIP_TAGS': 'sync'})
+    assert no_sync.returncode == 0, no_sync
+    assert stored_settings(sandbox)['LDAP_Enable'] is True
+    assert requests_to(sandbox, '/api/v1/ldap.syncNow') == [] and ldap_users(sandbox) == {}
+    text = report.read_text(encoding='utf-8')
+    assert '| %s | changed | 14 | passed | not run |' % WORKSPACE in text
+    assert 'Not run: the sync phase was not selected (tags).' in text
+
+    # --tags verify: the server tests only (and the report, tagged always); nothing is written
+    change_behind_ansibles_back(sandbox, 'LDAP_User_Search_Filter', '(objectClass=person)')
+    sandbox.clear_requests()
+    verify_only = run_collection_playbook('configure', inventory, extra_env={'ANSIBLE_RUN_TAGS': 'verify'})
+    assert verify_only.returncode == 0, verify_only
+    assert writes(sandbox) == [] and logins_and_logouts(sandbox) == (1, 1)
+    assert stored_settings(sandbox)['LDAP_User_Search_Filter'] == '(objectClass=person)'
+    assert requests_to(sandbox, '/api/v1/ldap.testConnection') and requests_to(sandbox, '/api/v1/ldap.testSearch')
+    text = report.read_text(encoding='utf-8')
+    # the configure phase did not run: the workspace was not compared with the inventory
+    assert '| %s | not compared | 0 | passed | not run |' % WORKSPACE in text and 'Not managed in this run.' in text
+
+
+def test_one_report_for_two_workspaces(sandbox_clean, second_sandbox, slapd, tmp_path):
+    second_sandbox.reset(startup=True)
+    report = tmp_path / 'report.md'
+    first_vars = role_vars(sandbox_clean, slapd, report, ldap_sync_mode='never')
+    second_vars = role_vars(second_sandbox, slapd, report, ldap_sync_mode='never', ldap_role_mapping={})
+    second_vars['ldap_settings']['user_search']['filter'] = '(objectClass=person)'
+    inventory = write_inventory(tmp_path, first_vars, ws2=second_vars)
+
+    run = run_collection_playbook('configure', inventory)
+    assert run.returncode == 0, run
+    assert stored_settings(sandbox_clean)['LDAP_User_Search_Filter'] == '(objectClass=inetOrgPerson)'
+    assert stored_settings(second_sandbox)['LDAP_User_Search_Filter'] == '(objectClass=person)'
+
+    text = report.read_text(encoding='utf-8')
+    assert text.startswith('# Rocket.Chat LDAP: 2 workspaces')
+    assert '| ws1 | changed |' in text and '| ws2 | changed |' in text
+    assert '## ws1 (Rocket.Chat 8.8.1)' in text and '## ws2 (Rocket.Chat 8.5.0)' in text
+    second_section = text[text.index('## ws2'):]
+    assert '| `LDAP_User_Search_Filter` | `(objectclass=*)` | `(objectClass=person)` |' in second_section
+    assert 'rocket-admin' not in second_section  # ws2 has no role map
+    assert_no_secret(text + run.output, sandbox_clean, slapd)
+

@@ -132,3 +132,23 @@ def test_one_login_answers_the_password_second_factor(sandbox_clean, slapd, tmp_
     assert ldap_users(sandbox)['alice'] == ['admin', 'user']
     assert len(requests_to(sandbox, '/api/v1/login')) == 1
     assert sandbox.env['admin_password'] not in run.output
+
+
+@pytest.mark.parametrize('login', [False, True], ids=['token', 'password'])
+def test_connection_from_rocketchat_environment_variables_only(sandbox_clean, slapd, tmp_path, login):
+    sandbox = sandbox_clean
+    variables = role_vars(sandbox, slapd, tmp_path / 'report.md', ldap_role_mapping={}, ldap_sync_mode='never')
+    for name in ('ldap_api_url', 'ldap_api_username', 'ldap_api_password'):
+        del variables[name]
+    env = {'ROCKETCHAT_URL': sandbox.url}
+    if login:  # each module logs in by itself (the role's one login would clash with these)
+        env.update(ROCKETCHAT_USERNAME=sandbox.env['admin_username'], ROCKETCHAT_PASSWORD=sandbox.env['admin_password'])
+    else:
+        env.update(ROCKETCHAT_USER_ID=sandbox.env['admin_user_id'], ROCKETCHAT_AUTH_TOKEN=sandbox.env['admin_token'])
+    run = run_role(variables, extra_env=env)
+    assert run.results[0].get('failed') is not True, run
+    assert stored_settings(sandbox)['LDAP_Enable'] is True
+    logins = requests_to(sandbox, '/api/v1/login')
+    assert len(logins) == len(requests_to(sandbox, '/api/v1/logout'))
+    assert (len(logins) > 1) if login else (logins == [])
+
