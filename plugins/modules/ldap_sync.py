@@ -43,6 +43,15 @@ options:
         sync request is sent, and C(changed) is true whenever a sync ran.
     type: bool
     default: true
+  sync_timeout:
+    description:
+      - Seconds to wait for the server's answer to Sync Now. The server answers only when the sync has
+        finished, which takes longer than other requests on a large directory; O(timeout) applies to
+        every other request.
+      - Sync Now is never sent twice. If no answer comes in time the task fails, and the server may still
+        be running the sync.
+    type: int
+    default: 600
 seealso:
   - module: chatops.rocketchat.ldap_settings
   - module: chatops.rocketchat.ldap_role_mapping
@@ -91,11 +100,8 @@ preconditions:
     keep_existing_users_updated:
       description: C(LDAP_Background_Sync_Keep_Existant_Users_Updated).
       type: bool
-    two_factor_forced:
-      description: The server demands a second factor for Sync Now (no licence).
-      type: bool
   sample: {"ldap_enabled": true, "licensed": true, "background_sync": true, "import_new_users": true,
-           "keep_existing_users_updated": true, "two_factor_forced": false}
+           "keep_existing_users_updated": true}
 background_sync_enabled:
   description: Background Sync was turned on by this run (or would be, in check mode).
   returned: always
@@ -173,7 +179,6 @@ def preconditions(client, settings):
         background_sync=bool(settings.value(BACKGROUND_SYNC)),
         import_new_users=bool(settings.value('LDAP_Background_Sync_Import_New_Users')),
         keep_existing_users_updated=bool(settings.value('LDAP_Background_Sync_Keep_Existant_Users_Updated')),
-        two_factor_forced=not licensed,
     )
 
 
@@ -213,7 +218,7 @@ def run(module, client):
         return result
 
     before = snapshot(list_users(client)) if params['report'] else None
-    client.post('ldap.syncNow')
+    client.post('ldap.syncNow', timeout=params['sync_timeout'])
     result['synced'] = True
     if before is None:
         result['changed'] = True
@@ -227,6 +232,7 @@ def main():
     run_module(dict(
         ensure_background_sync=dict(type='bool', default=False),
         report=dict(type='bool', default=True),
+        sync_timeout=dict(type='int', default=600),
     ), run)
 
 

@@ -1,6 +1,8 @@
 """ldap_sync through real ansible-playbook runs against the sandbox and slapd: preconditions, what a
 sync reports, what it costs in requests, and check mode."""
 
+import time
+
 import ldap3
 
 from tests.integration.helpers import connection_vars, run_playbook
@@ -68,8 +70,7 @@ def test_check_mode_reports_preconditions_and_sends_nothing(sandbox_clean):
     configure(sandbox)
     result = run_playbook([{SYNC: {}}], module_defaults=connection_vars(sandbox), check=True).results[0]
     assert result['preconditions'] == {'ldap_enabled': True, 'licensed': True, 'background_sync': True,
-                                       'import_new_users': True, 'keep_existing_users_updated': True,
-                                       'two_factor_forced': False}
+                                       'import_new_users': True, 'keep_existing_users_updated': True}
     assert not result['changed'] and not result['synced'] and 'report' not in result
     assert [r for r in sandbox.requests() if r['method'] != 'GET' and 'private-settings' not in r['path']] == []
     assert len(sandbox.state()['users']) == 3
@@ -86,5 +87,21 @@ def test_ldap_disabled_and_no_licence_are_explained(sandbox_clean):
     sandbox.config(license='none')  # sandbox_clean restores the licence for the next test
     unlicensed = run_playbook([{SYNC: {'ensure_background_sync': True}}], module_defaults=conn).results[0]
     assert unlicensed['failed'] and 'ldap-enterprise' in unlicensed['msg'] and 'second factor' in unlicensed['msg']
-    assert unlicensed['preconditions']['two_factor_forced'] is True
+    assert unlicensed['preconditions']['licensed'] is False and 'two_factor_forced' not in unlicensed['preconditions']
     assert sent(sandbox, SYNC_NOW) == [] and writes(sandbox) == []
+
+
+def test_a_slow_sync_gets_sync_timeout_and_is_never_sent_twice(sandbox_clean):
+    sandbox = sandbox_clean
+    configure(sandbox)
+    conn = connection_vars(sandbox, timeout=1)
+    sandbox.fault(SYNC_NOW, 'delay', method='POST', seconds=2, times=1)
+    slow = run_playbook([{SYNC: {'report': False}}], module_defaults=conn).results[0]
+    assert slow['synced'] and slow['changed'], slow  # `timeout: 1` is for the other requests only
+
+    sandbox.fault(SYNC_NOW, 'delay', method='POST', seconds=3, times=2)
+    sandbox.clear_requests()
+    unanswered = run_playbook([{SYNC: {'report': False, 'sync_timeout': 1}}], module_defaults=conn).results[0]
+    assert unanswered['failed'] and 'may still be processing it' in unanswered['msg'], unanswered
+    time.sleep(3)  # the server finishes the sync it got; a retry would show up as a second request
+    assert len(sent(sandbox, SYNC_NOW)) == 1
