@@ -38,7 +38,7 @@ options:
     default: present
 notes:
   - When the server asks for the password as second factor (the 2FA password fallback, Rocket.Chat's
-    default), a login token alone cannot answer it: give later tasks O(api_password) next to
+    default), a login token alone cannot answer it; give later tasks O(api_password) next to
     O(api_user_id) and O(api_token) (it then only answers that challenge), or use a personal access
     token created with C(Ignore Two Factor Authentication). A TOTP seed (O(api_totp_secret)) works
     with the token too.
