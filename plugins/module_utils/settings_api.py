@@ -179,8 +179,11 @@ def apply_settings(client, desired, owner, check_mode=False, want_diff=False, op
     """Bring the settings ``owner`` (a module name) owns to ``desired`` ``{id: value}``.
 
     ``options`` maps ids to the option names errors should show. ``reset_ids`` are ids that go
-    back to their default when not in ``desired``. ``secret_update`` decides for secrets the
-    server will not disclose: ``always`` writes them, ``on_create`` only when they have no value.
+    back to their default when not in ``desired``, except passwords (never given by an export, so
+    resetting them would break the bind) and values the server masks (nothing to compare with).
+    ``secret_update`` decides for passwords the server will not disclose: ``always`` writes them,
+    ``on_create`` only when they have no value. Other masked settings given (the bind DN, the CA
+    certificate) are always written, with one warning that they cannot be verified.
     Every input is validated before anything is written; in check mode nothing is written.
     Returns the module result: ``changed``, ``changed_ids``, ``previous`` (masked), ``diff``
     (when ``want_diff``), and the snapshot as ``_snapshot`` (pop it before returning it).
@@ -212,7 +215,8 @@ def apply_settings(client, desired, owner, check_mode=False, want_diff=False, op
                             problems=problems, invalid=invalid)
 
     for setting_id in reset_ids:
-        if setting_id in wanted or not snapshot.present(setting_id) or snapshot.unlicensed(setting_id):
+        if setting_id in wanted or not snapshot.present(setting_id) or snapshot.unlicensed(setting_id) or \
+                is_secret(setting_id) or snapshot.value(setting_id) is UNREADABLE:
             continue
         default = SETTINGS[setting_id].default
         if snapshot.blocked(setting_id):
@@ -222,9 +226,18 @@ def apply_settings(client, desired, owner, check_mode=False, want_diff=False, op
         wanted[setting_id] = default
 
     current = dict((setting_id, snapshot.value(setting_id)) for setting_id in wanted)
-    for setting_id, value in current.items():
-        if value is UNREADABLE and secret_update == 'on_create':
+    unverifiable = []
+    for setting_id in sorted(i for i, value in current.items() if value is UNREADABLE):
+        if not is_secret(setting_id):
+            unverifiable.append(setting_id)
+        elif secret_update == 'on_create':
             current[setting_id] = wanted[setting_id]  # it has a value: leave it alone
+        else:
+            warn('%s cannot be read back from this server, so it is sent on every run '
+                 '(bind_password_update=on_create sends it only when no value is stored).' % setting_id)
+    if unverifiable:
+        warn('%s cannot be read back from this server (it masks secret settings): written on every run because '
+             'given, and the stored value cannot be verified.' % ', '.join(unverifiable))
     changes = plan(wanted, current)
     for setting_id in sorted(changes):
         if snapshot.env_owned(setting_id):

@@ -40,22 +40,33 @@ options:
       - Raw setting ids and values, for example C(LDAP_Port) V(636), validated against the setting's
         type like the typed options. An id may not also be set by a typed option.
       - Only ids this module owns are accepted (all C(LDAP_*) settings except the role, channel and team mapping ones).
-      - The bind password is not accepted here; use O(authentication.bind_password), which is kept out of logs.
+      - This map is not kept out of logs (Ansible logs module arguments before the module runs). The bind
+        password is therefore refused here; use O(authentication.bind_password), which is kept out of logs.
     type: dict
   reset_unspecified:
     description:
       - Put every setting this module owns that is not given back to its default, so the workspace
         matches the play exactly (the declarative mode for GitOps).
       - Enterprise settings without the licence, and blocked settings (with a warning), are left alone.
+      - The bind password (C(LDAP_Authentication_Password)) is never reset when it is not given, because an export
+        (M(chatops.rocketchat.ldap_settings_info)) never contains it, and resetting it would silently break the
+        service bind. To clear it, give O(authentication.bind_password) as an empty string (a server that masks
+        secrets ignores that).
+      - Settings the server does not disclose (a server that masks secrets hides the bind DN and the CA
+        certificate) are left alone when not given, since their value cannot be compared.
     type: bool
     default: false
   bind_password_update:
     description:
-      - What to do with O(authentication.bind_password) (and other secrets) when the server does not
-        disclose the stored value, so it cannot be compared.
+      - What to do with O(authentication.bind_password) when the server does not disclose the stored
+        value, so it cannot be compared.
       - V(always) sends it on every run (reported as changed, with a warning); V(on_create) sends it
         only when no value is stored yet.
       - Servers that disclose the value (Rocket.Chat 8.x, to admins) are compared and written only when it differs.
+      - Applies only to password settings. A server that masks secrets also hides the bind DN
+        (O(authentication.bind_dn)) and the CA certificate (O(connection.ca_cert)); those are compared when
+        the server shows them, and otherwise written on every run when given, with a warning that the stored
+        value cannot be verified.
     type: str
     choices: [always, on_create]
     default: always
@@ -169,9 +180,7 @@ invalid:
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import ids_owned_by, ldap_settings_argument_spec
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    UNREADABLE, merge_raw_settings, settings_from_options,
-)
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import merge_raw_settings, settings_from_options
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
 
 OWNER = 'ldap_settings'
@@ -196,16 +205,10 @@ def desired_settings(params, snapshot):
 def run(module, client):
     snapshot = SettingsApi(client).read()
     desired, names = desired_settings(module.params, snapshot)
-    secret_update = module.params['bind_password_update']
-    if secret_update == 'always':
-        for setting_id in sorted(desired):
-            if snapshot.value(setting_id) is UNREADABLE:
-                module.warn('%s cannot be read back from this server, so it is sent on every run '
-                            '(bind_password_update=on_create sends it only when no value is stored).' % setting_id)
     result = apply_settings(
         client, desired, OWNER, check_mode=module.check_mode, want_diff=module._diff, options=names,
         reset_ids=ids_owned_by(OWNER) if module.params['reset_unspecified'] else (),
-        secret_update=secret_update, warn=module.warn, snapshot=snapshot)
+        secret_update=module.params['bind_password_update'], warn=module.warn, snapshot=snapshot)
     result.pop('_snapshot')
     result['server_version'] = client.server_version_string
     return result

@@ -128,3 +128,48 @@ def test_rate_limit_is_retried_with_a_warning(sandbox_clean):
                           module_defaults=connection_vars(sandbox)).results[0]
     assert result['changed'] and any('rate limited' in w for w in result['warnings'])
     assert stored_settings(sandbox)['LDAP_Host'] == 'ldap.example.org'
+
+
+BIND_DN = 'cn=rocketchat,ou=services,dc=example,dc=org'
+BIND_PASSWORD = 'Bind-Passw0rd-kept'
+
+
+@pytest.mark.parametrize('mask_secrets', [False, True], ids=['disclosed', 'masked'])
+def test_reset_unspecified_never_resets_the_bind_password_it_was_not_given(sandbox_clean, mask_secrets):
+    sandbox = sandbox_clean
+    sandbox.config(mask_secrets=mask_secrets)
+    configure = {LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'},
+                                 'authentication': {'enabled': True, 'bind_dn': BIND_DN,
+                                                    'bind_password': BIND_PASSWORD}}}
+    # What an export holds: never the password; on a masking server not the (hidden) bind DN either.
+    authentication = {'enabled': True} if mask_secrets else {'enabled': True, 'bind_dn': BIND_DN}
+    export_applied = {LDAP_SETTINGS: {'connection': {'host': 'ldap.example.org'}, 'authentication': authentication,
+                                      'reset_unspecified': True}}
+    run = run_playbook([configure, export_applied, export_applied], module_defaults=connection_vars(sandbox))
+    configured, reset, again = run.results
+    assert configured['changed'], run
+    assert 'LDAP_Authentication_Password' not in reset['changed_ids'], reset
+    assert not again['changed'], again  # also on a masking server: nothing is reported changed every run
+    stored = stored_settings(sandbox)
+    assert stored['LDAP_Authentication_Password'] == BIND_PASSWORD and stored['LDAP_Authentication_UserDN'] == BIND_DN
+    assert BIND_PASSWORD not in run.output
+
+
+def test_masked_bind_dn_is_written_when_given_whatever_bind_password_update_says(sandbox_clean):
+    sandbox = sandbox_clean
+    sandbox.config(mask_secrets=True)
+    task = {LDAP_SETTINGS: {'authentication': {'enabled': True, 'bind_dn': BIND_DN, 'bind_password': BIND_PASSWORD},
+                            'bind_password_update': 'on_create'}}
+    moved = dict(task[LDAP_SETTINGS], authentication=dict(task[LDAP_SETTINGS]['authentication'],
+                                                          bind_dn='cn=moved,' + BIND_DN))
+    run = run_playbook([task, {LDAP_SETTINGS: moved}], module_defaults=connection_vars(sandbox))
+    created, changed_dn = run.results
+    assert set(created['changed_ids']) == {'LDAP_Authentication', 'LDAP_Authentication_UserDN',
+                                           'LDAP_Authentication_Password'}, created
+    # The stored password is hidden: on_create leaves it alone. The DN is hidden too, but it is no password.
+    assert changed_dn['changed_ids'] == ['LDAP_Authentication_UserDN'], changed_dn
+    warnings = [w for w in changed_dn['warnings'] if 'cannot be verified' in w]
+    assert len(warnings) == 1 and 'LDAP_Authentication_UserDN' in warnings[0]
+    stored = stored_settings(sandbox)
+    assert stored['LDAP_Authentication_UserDN'] == 'cn=moved,' + BIND_DN
+    assert stored['LDAP_Authentication_Password'] == BIND_PASSWORD

@@ -229,3 +229,43 @@ def test_user_without_privileged_view_gets_a_clear_error(http, make_client):
     with pytest.raises(ModuleFailure) as err:
         SettingsApi(make_client()).read()
     assert 'view-privileged-setting' in err.value.msg
+
+
+@pytest.mark.parametrize('masked', [(), ('LDAP_Authentication_Password',)], ids=['disclosed', 'masked'])
+def test_reset_never_touches_a_password_that_is_not_given(http, make_client, masked):
+    server = FakeServer(http, values={'LDAP_Authentication_Password': SECRET, 'LDAP_Port': 636}, masked=masked)
+    server.expect_read()
+    http.post(SETTINGS_URL, json={'success': True},
+              match=[responses.matchers.json_params_matcher({'settings': [{'_id': 'LDAP_Port', 'value': 389}]})])
+    server.expect_read_back({'LDAP_Port': 389})
+    result = apply_settings(make_client(), {}, 'ldap_settings', reset_ids=catalog.ids_owned_by('ldap_settings'))
+    assert result['changed_ids'] == ['LDAP_Port']
+
+
+MASKED_NOT_PASSWORDS = ('LDAP_Authentication_UserDN', 'LDAP_CA_Cert')
+
+
+def test_on_create_applies_only_to_passwords_other_masked_settings_given_are_written_with_one_warning(
+        http, make_client, recorder):
+    server = FakeServer(http, values={'LDAP_Authentication_Password': 'stored', 'LDAP_Authentication_UserDN': 'cn=old',
+                                      'LDAP_CA_Cert': ''},
+                        masked=('LDAP_Authentication_Password',) + MASKED_NOT_PASSWORDS)
+    server.expect_read()
+    http.post(SETTINGS_URL, json={'success': True}, match=[responses.matchers.json_params_matcher(
+        {'settings': [{'_id': 'LDAP_Authentication_UserDN', 'value': 'cn=new,dc=example,dc=org'}]})])
+    server.expect_read_back({'LDAP_Authentication_UserDN': 'cn=new,dc=example,dc=org'})
+    desired = {'LDAP_Authentication_Password': SECRET, 'LDAP_Authentication_UserDN': 'cn=new,dc=example,dc=org',
+               'LDAP_CA_Cert': ''}
+    result = apply_settings(make_client(), desired, 'ldap_settings', secret_update='on_create', warn=recorder.warn)
+    # The CA certificate reads as "" without hasValue: known to be empty, so compared (and equal).
+    assert result['changed_ids'] == ['LDAP_Authentication_UserDN']
+    assert len(recorder.warnings) == 1
+    assert 'LDAP_Authentication_UserDN' in recorder.warnings[0] and 'cannot be verified' in recorder.warnings[0]
+
+
+def test_reset_leaves_masked_settings_that_are_not_given_alone(http, make_client):
+    server = FakeServer(http, values={'LDAP_Authentication_UserDN': 'cn=svc', 'LDAP_CA_Cert': 'pem'},
+                        masked=MASKED_NOT_PASSWORDS)
+    server.expect_read()
+    result = apply_settings(make_client(), {}, 'ldap_settings', reset_ids=catalog.ids_owned_by('ldap_settings'))
+    assert not result['changed'] and len(http.calls) == 4
