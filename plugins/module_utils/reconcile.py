@@ -500,18 +500,18 @@ def settings_from_options(params, current_server_type):
     return desired, names
 
 
-def merge_raw_settings(desired, names, raw_settings, coerce_values=False, allow_secrets=False):
+def merge_raw_settings(desired, names, raw_settings, coerce_values=False):
     """Add a module's raw ``settings`` map to ``desired``/``names`` (from ``settings_from_options``), in place.
 
-    Each id is given once, by an option or by the map. Secrets are refused (the map is not kept out
-    of logs) unless ``allow_secrets``: the caller then hides them itself. With ``coerce_values``
+    Each id is given once, by an option or by the map. Passwords are refused: the map is not kept
+    out of logs, and Ansible logs module arguments before the module could hide them. With ``coerce_values``
     each value becomes its native type now (``coerce``; unknown ids refused), for callers that do
     not hand the result to ``settings_api.apply_settings``, which does that itself and lists every
     problem at once. Returns ``(desired, names)``.
     """
     for setting_id, value in (raw_settings or {}).items():
         option = 'settings.%s' % setting_id
-        if is_secret(setting_id) and not allow_secrets:
+        if is_secret(setting_id):
             raise ModuleFailure('%s: give the password with authentication.bind_password, which Ansible keeps out '
                                 'of logs; the raw settings map is not secret' % option, invalid=[option])
         if setting_id in desired:

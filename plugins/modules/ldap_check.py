@@ -61,6 +61,8 @@ options:
       - Setting ids and values, for settings the typed options do not cover, for example the role,
         channel and team maps (C(LDAP_Sync_User_Data_RolesMap) and its filter and base DN).
       - An id must not also be set through a typed option.
+      - This map is not kept out of logs (Ansible logs module arguments before the module runs). The bind
+        password is therefore refused here; give it with O(authentication.bind_password), which is kept out of logs.
     type: dict
   users:
     description:
@@ -251,7 +253,7 @@ def argument_spec():
 def given_settings(params, current_server_type):
     """``{id: native value}`` of the typed options and the raw ``settings`` map (each id given once)."""
     desired, names = settings_from_options(params, current_server_type)
-    return merge_raw_settings(desired, names, params['settings'], coerce_values=True, allow_secrets=True)[0]
+    return merge_raw_settings(desired, names, params['settings'], coerce_values=True)[0]
 
 
 def run(module, client):
@@ -274,7 +276,7 @@ def run(module, client):
                       'authentication.bind_password to check the service bind'))
     values.update(given)
     if values.get(PASSWORD_ID):
-        # From the workspace or the raw settings map it is no option Ansible knows to hide: mask it everywhere.
+        # Read from the workspace it is no option Ansible knows to hide: mask it everywhere.
         module.no_log_values.add(values[PASSWORD_ID])
 
     report, found = run_checks(values, users=params['users'], roles=roles, notes=notes)

@@ -43,8 +43,12 @@ def directory_settings(sandbox, **extra):
 
 
 def check_args(settings, **extra):
-    """ldap_check arguments for ``settings`` through the raw ``settings`` option."""
+    """ldap_check arguments for ``settings`` through the raw ``settings`` option; the bind password goes in
+    ``authentication.bind_password`` (no_log), since the raw map refuses it."""
+    settings = dict(settings)
     args = {"settings": settings}
+    if "LDAP_Authentication_Password" in settings:
+        args["authentication"] = {"bind_password": settings.pop("LDAP_Authentication_Password")}
     args.update(extra)
     return args
 

@@ -238,9 +238,9 @@ def test_the_raw_settings_map_coerced_now_refuses_unknown_ids_and_wrong_types():
         assert fragment in err.value.msg and err.value.extra['invalid'] == ['settings.%s' % list(raw)[0]]
 
 
-def test_the_raw_settings_map_takes_a_secret_only_from_callers_that_hide_it():
+@pytest.mark.parametrize('coerce_values', [False, True])
+def test_the_raw_settings_map_never_takes_a_password(coerce_values):
     with pytest.raises(ModuleFailure) as err:
-        merge_raw_settings({}, {}, {'LDAP_Authentication_Password': SECRET})
+        merge_raw_settings({}, {}, {'LDAP_Authentication_Password': SECRET}, coerce_values=coerce_values)
     assert 'authentication.bind_password' in err.value.msg and SECRET not in err.value.msg
-    assert merge_raw_settings({}, {}, {'LDAP_Authentication_Password': SECRET}, allow_secrets=True)[0] == {
-        'LDAP_Authentication_Password': SECRET}
+    assert err.value.extra['invalid'] == ['settings.LDAP_Authentication_Password']

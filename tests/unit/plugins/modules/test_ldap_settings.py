@@ -93,3 +93,14 @@ def test_the_bind_password_is_refused_in_the_raw_map():
         ldap_settings.desired_settings(params(settings={'LDAP_Authentication_Password': 'pw-in-clear'}),
                                        snapshot(''))
     assert 'authentication.bind_password' in err.value.msg and 'pw-in-clear' not in err.value.msg
+
+
+def test_ldap_check_also_refuses_the_bind_password_in_the_raw_map():
+    check_params = dict((name, None) for name in ldap_check.argument_spec())
+    check_params.update(settings={'LDAP_Authentication_Password': 'pw-in-clear'})
+    with pytest.raises(ModuleFailure) as err:
+        ldap_check.given_settings(check_params, '')
+    assert 'authentication.bind_password' in err.value.msg and 'pw-in-clear' not in err.value.msg
+    assert err.value.extra['invalid'] == ['settings.LDAP_Authentication_Password']
+    check_params.update(settings=None, authentication={'bind_password': 'pw-from-no-log-option'})
+    assert ldap_check.given_settings(check_params, '') == {'LDAP_Authentication_Password': 'pw-from-no-log-option'}
