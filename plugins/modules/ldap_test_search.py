@@ -21,6 +21,11 @@ description:
     server's connection test once, and M(chatops.rocketchat.ldap_check) gives the details.
   - The task fails when an answer differs from the expectation, or when the test cannot run at all
     (LDAP disabled, missing permission C(test-admin-options), no C(ldap-enterprise) licence on 9.0).
+  - Before Rocket.Chat 9.0 a wrong bind DN or password passes the connection test and makes every search
+    answer C(LDAP_search_failed), so a V(not_found) answer cannot be told from a broken service bind. Such
+    answers are marked unverified (RV(results[].verified) is V(false), with a warning pointing to
+    M(chatops.rocketchat.ldap_check)) unless a user of the same task was found, which proves the bind.
+    List a user who must exist (a canary) next to the users expected to be absent.
   - The requests write nothing; they are sent in check mode too. C(changed) is always false.
 author:
   - chatops.rocketchat contributors (@chatops-rocketchat)
@@ -64,7 +69,7 @@ EXAMPLES = r'''
   chatops.rocketchat.ldap_test_search:
     usernames: [alice, bob]
 
-- name: A departed user must no longer be found
+- name: A departed user must no longer be found (alice, who must exist, proves the service bind on 8.x)
   chatops.rocketchat.ldap_test_search:
     users:
       - username: alice
@@ -100,6 +105,12 @@ results:
       description: Whether the answer matched the expectation.
       type: bool
       sample: true
+    verified:
+      description:
+        - Whether the answer can be trusted. V(false) for a V(not_found) answer from a server before 9.0 when
+          no user of the same task was found, since a broken service bind gives the same answer.
+      type: bool
+      sample: true
     server_error:
       description: The server's error code when it did not find the user.
       type: str
@@ -131,7 +142,7 @@ invalid:
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils.server_tests import (
-    TEST_CONNECTION, TEST_SEARCH, run_test,
+    TEST_CONNECTION, TEST_SEARCH, bind_is_verified, run_test,
 )
 
 
@@ -164,14 +175,29 @@ def run(module, client):
             item.update(result='not_found', server_error=failure.code, meaning=failure.meaning)
         item['ok'] = item['result'] == user['expect']
         results.append(item)
+    _mark_verified(module, client, results)
     wrong = [item for item in results if not item['ok']]
-    summary = ', '.join('%s: %s' % (item['username'], item['result']) for item in results)
+    summary = ', '.join('%s: %s%s' % (item['username'], item['result'], '' if item['verified'] else ' (unverified)')
+                        for item in results)
     if wrong:
         raise ModuleFailure('unexpected LDAP search results: %s' % '; '.join(
             '%s is %s, expected %s%s' % (item['username'], item['result'], item['expect'],
                                          ' (%s)' % item['meaning'] if item.get('meaning') else '')
             for item in wrong), changed=False, results=results, server_version=version)
     return dict(changed=False, results=results, server_version=version, msg=summary)
+
+
+def _mark_verified(module, client, results):
+    """Set each result's ``verified``: before 9.0 a failed service bind also reads as "not found"."""
+    bind_proven = bind_is_verified(client) or any(item['result'] == 'found' for item in results)
+    for item in results:
+        item['verified'] = item['result'] == 'found' or bind_proven
+    unverified = [item['username'] for item in results if not item['verified']]
+    if unverified:
+        module.warn('Not found: %s. Rocket.Chat %s gives the same answer when the service bind fails (wrong bind DN '
+                    'or password), and no user of this task was found to rule that out, so the answer is unverified. '
+                    'Add a user who must exist to the task, or run chatops.rocketchat.ldap_check to test the bind.'
+                    % (', '.join(unverified), client.server_version_string))
 
 
 def main():

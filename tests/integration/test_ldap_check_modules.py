@@ -203,8 +203,8 @@ def test_server_tests_succeed(sandbox_clean, version):
     warned = "password were not verified" in " ".join(output.split())
     assert warned is (not version.startswith("9"))
     assert search.get("failed") is not True, search
-    assert [(r["username"], r["result"], r["ok"]) for r in search["results"]] == [
-        ("alice", "found", True), ("nobody", "not_found", True)]
+    assert [(r["username"], r["result"], r["ok"], r["verified"]) for r in search["results"]] == [
+        ("alice", "found", True, True), ("nobody", "not_found", True, True)]
     assert not any(r["wrote"] for r in sandbox_clean.requests())
 
 
@@ -215,6 +215,28 @@ def test_8x_connection_test_passes_with_a_wrong_bind_password_and_ldap_check_cat
         ("ldap_test_connection", {}), ("ldap_check", {"source": "workspace"})])
     assert connection.get("failed") is not True and connection["bind_verified"] is False
     assert check["failed"] is True and by_name(check)["bind"]["status"] == "fail"
+
+
+@pytest.mark.parametrize("version, verified", [("8.8.1", False), ("9.0.0", True)])
+def test_not_found_is_unverified_before_9_0_unless_a_canary_proves_the_bind(sandbox_clean, version, verified):
+    sandbox_clean.config(version=version)
+    save_settings(sandbox_clean, directory_settings(sandbox_clean))
+    (alone, with_canary), _ = run_tasks(sandbox_clean, [
+        ("ldap_test_search", {"users": [{"username": "nobody", "expect": "not_found"}]}),
+        ("ldap_test_search", {"users": [{"username": "alice"}, {"username": "nobody", "expect": "not_found"}]}),
+    ])
+    assert alone.get("failed") is not True and alone["results"][0]["verified"] is verified, alone
+    assert any("unverified" in w and "ldap_check" in w for w in alone.get("warnings", [])) is not verified
+    assert [r["verified"] for r in with_canary["results"]] == [True, True] and not with_canary.get("warnings")
+
+    if version.startswith("9"):
+        return  # 9.0's connection test fails on a wrong bind, so no search runs at all
+    save_settings(sandbox_clean, {"LDAP_Authentication_Password": "wrong-bind-password"})
+    (wrong_bind,), _ = run_tasks(sandbox_clean, [
+        ("ldap_test_search", {"users": [{"username": "nobody", "expect": "not_found"}]})])
+    # The search fails because of the bind, yet reads as the expected "not found": passed, but unverified.
+    assert wrong_bind.get("failed") is not True and wrong_bind["results"][0]["verified"] is False, wrong_bind
+    assert "unverified" in wrong_bind["msg"] and any("ldap_check" in w for w in wrong_bind["warnings"])
 
 
 def test_server_test_failures_are_explained(sandbox_clean):
