@@ -490,7 +490,9 @@ def run_checks(values, users=(), roles=None, notes=()):
                 specs.remove((spec, mapping))
         if teams_map is not None:
             teams_base = settings.text('LDAP_Teams_BaseDN') or settings.text('LDAP_BaseDN')
-            report.run('base DN: teams', check_base_dn, conn, 'LDAP_Teams_BaseDN (or LDAP_BaseDN)', teams_base)
+            if report.run('base DN: teams', check_base_dn, conn, 'LDAP_Teams_BaseDN (or LDAP_BaseDN)',
+                          teams_base)[0] == FAIL:
+                teams_map = None  # like roles and channels: no per-user grants from a base DN that failed
         if not base_ok:
             return report, result
         status, counts = report.run('users to import', _guard_size_limit(check_user_count), settings, conn)
