@@ -442,8 +442,8 @@ class RocketChatClient:
                 raise self._error(method, path, status, '%s; gave up after %d attempt(s) and %.1f s of waiting '
                                   '(max_retry_wait=%s)' % (problem, attempt, waited, self.max_retry_wait),
                                   'too-many-requests' if status == 429 else 'unavailable')
-            self._warn('%s %s: %s, retrying in %.1f s (attempt %d)' % (method, path, problem, wait + margin,
-                                                                        attempt + 1))
+            self._warn('%s %s: %s, retrying in %.1f s (attempt %d)'
+                       % (method, path, problem, wait + margin, attempt + 1))
             self._sleep(wait + margin)
             waited += wait + margin
 

@@ -43,6 +43,7 @@ CONNECTION_REQUIRED_ONE_OF = [
     ('api_token', 'api_username'),
 ]
 
+
 def client_from_module(module):
     """A ``RocketChatClient`` for ``module``'s connection options, in its check mode, warning through it."""
     params = module.params
