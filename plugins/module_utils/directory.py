@@ -280,6 +280,10 @@ def _describe_tls_failure(exc, endpoint):
         return 'the server certificate is not trusted by the system CAs and no CA certificate is set: %s' % reason
     if (isinstance(exc, ssl.SSLError) and 'PEM' in str(exc)) or isinstance(exc, ValueError):
         return 'the CA certificate could not be read (is it a PEM certificate?): %s' % exc
+    if isinstance(exc, ssl.SSLError) and 'PROTOCOL_VERSION' in str(exc).upper():
+        # Python refuses TLS older than 1.2, so an outdated server never gets past the handshake.
+        return ('TLS handshake failed: the server offers only an outdated protocol (TLS 1.1 or older), '
+                'which this client refuses; enable TLS 1.2 or newer on the directory: %s' % exc)
     return 'TLS handshake failed: %s' % exc
 
 

