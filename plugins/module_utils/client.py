@@ -16,16 +16,18 @@ __metaclass__ = type
 import hashlib
 import json
 import re
+import ssl
 import time
 import traceback
 
 try:
     import requests
     from urllib3.exceptions import NewConnectionError
+    from urllib3.util.ssl_match_hostname import CertificateError as Urllib3CertificateError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised by ansible-test sanity only
-    requests = NewConnectionError = None
+    requests = NewConnectionError = Urllib3CertificateError = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
@@ -44,6 +46,10 @@ _WAIT_IN_TEXT = re.compile(r'wait (\d+(?:\.\d+)?) seconds?')
 _VERSION = re.compile(r'^\s*(\d+)\.(\d+)(?:\.(\d+))?')
 BYPASS_ADVICE = ('Use a personal access token created with "Ignore Two Factor Authentication" '
                  '(bypassTwoFactor) in api_user_id/api_token')
+# Read-only POSTs that are still not sent again after a read timeout: a logout whose reply was lost
+# has most likely ended the token already, and close() only warns about it.
+SINGLE_SHOT_PATHS = (API_V1 + 'logout',)
+_CERTIFICATE_REJECTED = re.compile(r"certificate[ _]verify[ _]failed|hostname mismatch|hostname .* doesn't match", re.I)
 TLS_ADVICE = ('If the server uses a private certificate authority, give its PEM file in ca_path; set '
               'validate_certs=false only for a throw-away test server')
 
@@ -94,6 +100,20 @@ def parse_version(text):
     return tuple(int(part or 0) for part in match.groups())
 
 
+def _cause_chain(exc):
+    """``exc`` and what it wraps: urllib3's ``reason``, the first argument, ``__cause__``/``__context__``."""
+    seen = set()
+    pending = [exc]
+    while pending:
+        cause = pending.pop(0)
+        if not isinstance(cause, BaseException) or id(cause) in seen:
+            continue
+        seen.add(id(cause))
+        yield cause
+        pending.extend([getattr(cause, 'reason', None), cause.args[0] if cause.args else None,
+                        cause.__cause__, cause.__context__])
+
+
 def request_not_sent(exc):
     """Whether a failed request cannot have reached the server (so sending it again repeats nothing).
 
@@ -103,13 +123,20 @@ def request_not_sent(exc):
     """
     if isinstance(exc, requests.ConnectTimeout):
         return True
-    seen = set()
-    cause = exc
-    while isinstance(cause, BaseException) and id(cause) not in seen:
-        if isinstance(cause, NewConnectionError):
+    return any(isinstance(cause, NewConnectionError) for cause in _cause_chain(exc))
+
+
+def certificate_rejected(exc):
+    """Whether a TLS error is the server certificate failing verification (untrusted, or another host name).
+
+    Sending again cannot help there; other TLS errors (EOF or a reset during the handshake) are
+    transient faults of a connection that never carried the request.
+    """
+    for cause in _cause_chain(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError) or isinstance(cause, Urllib3CertificateError):
             return True
-        seen.add(id(cause))
-        cause = getattr(cause, 'reason', None) or (cause.args[0] if cause.args else None)
+        if isinstance(cause, (str, BaseException)) and _CERTIFICATE_REJECTED.search(str(cause)):
+            return True
     return False
 
 
@@ -168,6 +195,8 @@ class RocketChatClient:
         """Register a value that must never appear in an error text (e.g. a bind password sent)."""
         if isinstance(value, str) and len(value) >= 3:
             self._secrets.add(value)
+            # Its escaped form too: requests quotes an invalid header value with repr() in its error.
+            self._secrets.add(value.encode('unicode_escape').decode('ascii'))
 
     def redact(self, value):
         """``value`` (text, or lists/dicts of text) with every registered secret replaced."""
@@ -388,17 +417,19 @@ class RocketChatClient:
     def _send(self, method, path, params=None, body=None, read_only=False, headers=None, timeout=None):
         """Send one request, retrying rate limits and transient faults; returns (response, JSON object).
 
-        A GET is retried after any connection failure or timeout. Any other request may change
-        something (a write, a synchronous sync): it is sent again only when it cannot have reached
-        the server (connection refused or not established in time), never after it went out
-        unanswered (a read timeout, a dropped connection, a gateway timeout).
+        A GET, and a ``read_only`` POST other than a logout, is retried after any connection failure
+        or timeout. Any other request may change something (a write, a synchronous sync): it is sent
+        again only when it cannot have reached the server (connection refused, not established in
+        time, a failed TLS handshake), never after it went out unanswered (a read timeout, a dropped
+        connection or cut-off reply, a gateway timeout). A certificate that fails verification and
+        a request that cannot be built fail at once.
         """
         if self.check_mode and method != 'GET' and not read_only:
             raise self._error(method, path, error='refusing to send a write request in check mode (a bug: '
                                                   'the module should have planned without writing)',
                               error_type='check-mode-write-refused')
         timeout = timeout or self.timeout
-        repeatable = method == 'GET'
+        repeatable = method == 'GET' or (read_only and path not in SINGLE_SHOT_PATHS)
         waited = 0.0
         attempt = 0
         while True:
@@ -409,27 +440,41 @@ class RocketChatClient:
                 response = self.session.request(method, self.url + path, params=params, json=body,
                                                 headers=headers, timeout=timeout)
             except requests.exceptions.SSLError as exc:
-                raise self._error(method, path, error='TLS error talking to %s: %s. %s' % (self.url, exc, TLS_ADVICE),
-                                  error_type='tls-error')
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                if certificate_rejected(exc):
+                    raise self._error(method, path, error='TLS error talking to %s: %s. %s' % (
+                        self.url, exc, TLS_ADVICE), error_type='tls-error')
+                # A handshake that failed otherwise (EOF, reset): the request never went out.
+                response = None
+                problem = 'TLS handshake failed (%s)' % self.redact(str(exc))
+                wait = min(2.0 ** (attempt - 1), 30.0)
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:
                 response = None
                 if not (repeatable or request_not_sent(exc)):
                     raise self._unanswered(method, path, '%s after the request was sent (%s)' % (
-                        'no reply within %s s' % timeout if isinstance(exc, requests.Timeout)
-                        else 'the connection broke', type(exc).__name__))
+                        self._what_broke(exc, timeout), type(exc).__name__),
+                        advice='a longer timeout may help' if isinstance(exc, requests.Timeout) else None)
                 problem = 'connection error (%s)' % type(exc).__name__
                 wait = min(2.0 ** (attempt - 1), 30.0)
             except requests.RequestException as exc:
-                raise self._error(method, path, error='cannot send a request to api_url %s: %s (%s)' % (
-                    self.url, exc, type(exc).__name__), error_type='invalid-url')
+                if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                                    requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader,
+                                    requests.exceptions.URLRequired)):
+                    raise self._error(method, path, error='cannot send a request to api_url %s: %s (%s)' % (
+                        self.url, exc, type(exc).__name__), error_type='invalid-url')
+                raise self._error(method, path, error='request to %s failed: %s (%s)' % (
+                    self.url, exc, type(exc).__name__), error_type='request-failed')
             else:
                 if response.status_code == 429:
                     problem = 'rate limited (HTTP 429)'
                     wait = self._rate_limit_wait(response)
                     margin = RATE_LIMIT_MARGIN
                 elif response.status_code == GATEWAY_TIMEOUT and not repeatable:
-                    raise self._unanswered(method, path, 'a gateway answered HTTP 504 (it timed out waiting for '
-                                                         'the server)', status=GATEWAY_TIMEOUT)
+                    raise self._unanswered(method, path, 'a gateway answered HTTP 504: the read timeout of the '
+                                                         'proxy in front of Rocket.Chat ended the request',
+                                           status=GATEWAY_TIMEOUT,
+                                           advice="raising the proxy's read timeout may help; the module's "
+                                                  'timeout does not')
                 elif response.status_code in TRANSIENT_STATUSES:
                     problem = 'HTTP %d' % response.status_code
                     wait = min(2.0 ** (attempt - 1), 30.0)
@@ -447,10 +492,18 @@ class RocketChatClient:
             self._sleep(wait + margin)
             waited += wait + margin
 
-    def _unanswered(self, method, path, what, status=None):
+    @staticmethod
+    def _what_broke(exc, timeout):
+        if isinstance(exc, requests.Timeout):
+            return 'no reply within %s s' % timeout
+        if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+            return 'the reply broke off or could not be decoded'
+        return 'the connection broke'
+
+    def _unanswered(self, method, path, what, status=None, advice=None):
         return self._error(method, path, status, '%s. The server may still be processing it, so it was not sent '
                                                  'again; check the result on the server before running the task '
-                                                 'again (a longer timeout may help)' % what, 'no-reply')
+                                                 'again%s' % (what, ' (%s)' % advice if advice else ''), 'no-reply')
 
     def _rate_limit_wait(self, response):
         """Seconds until the rate-limit window resets: X-RateLimit-Reset (epoch ms), else the body text."""
