@@ -185,7 +185,8 @@ def apply_settings(client, desired, owner, check_mode=False, want_diff=False, op
     ``on_create`` only when they have no value. Other masked settings given (the bind DN, the CA
     certificate) are always written, with one warning that they cannot be verified.
     Every input is validated before anything is written; in check mode nothing is written.
-    Returns the module result: ``changed``, ``changed_ids``, ``previous`` (masked), ``diff``
+    Returns the module result: ``changed``, ``changed_ids``, ``unverified_ids`` (the changed ids written
+    only because the server does not disclose their stored value), ``previous`` (masked), ``diff``
     (when ``want_diff``), and the snapshot as ``_snapshot`` (pop it before returning it).
     """
     options = options or {}
@@ -226,6 +227,8 @@ def apply_settings(client, desired, owner, check_mode=False, want_diff=False, op
         wanted[setting_id] = default
 
     current = dict((setting_id, snapshot.value(setting_id)) for setting_id in wanted)
+    # Check mode writes nothing, so the warnings say what a real run does.
+    sent = 'would be sent' if check_mode else 'is sent'
     unverifiable = []
     for setting_id in sorted(i for i, value in current.items() if value is UNREADABLE):
         if not is_secret(setting_id):
@@ -233,18 +236,23 @@ def apply_settings(client, desired, owner, check_mode=False, want_diff=False, op
         elif secret_update == 'on_create':
             current[setting_id] = wanted[setting_id]  # it has a value: leave it alone
         else:
-            warn('%s cannot be read back from this server, so it is sent on every run '
-                 '(bind_password_update=on_create sends it only when no value is stored).' % setting_id)
-    if unverifiable:
-        warn('%s cannot be read back from this server (it masks secret settings): written on every run because '
-             'given, and the stored value cannot be verified.' % ', '.join(unverifiable))
+            unverifiable.append(setting_id)
+            warn('%s cannot be read back from this server, so it %s on every run '
+                 '(bind_password_update=on_create sends it only when no value is stored).' % (setting_id, sent))
+    shown = [i for i in unverifiable if not is_secret(i)]
+    if shown:
+        warn('%s cannot be read back from this server (it masks secret settings), so the stored value cannot be '
+             'verified: when given, it %s on every run.' % (', '.join(shown), sent))
     changes = plan(wanted, current)
     for setting_id in sorted(changes):
         if snapshot.env_owned(setting_id):
             warn('%s is set by an environment variable (OVERWRITE_SETTING_%s): the value written now is replaced '
                  'by the environment value at the next restart.' % (setting_id, setting_id))
 
+    # Written only because the stored value could not be compared: a caller deciding whether the
+    # configuration drifted (the role's sync on change) leaves these out.
     result = dict(changed=bool(changes), changed_ids=sorted(changes),
+                  unverified_ids=sorted(i for i in changes if i in unverifiable),
                   previous=masked(dict((i, current[i]) for i in changes)))
     if want_diff:
         result['diff'] = diff(current, changes)

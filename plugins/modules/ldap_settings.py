@@ -66,7 +66,7 @@ options:
       - Applies only to password settings. A server that masks secrets also hides the bind DN
         (O(authentication.bind_dn)) and the CA certificate (O(connection.ca_cert)); those are compared when
         the server shows them, and otherwise written on every run when given, with a warning that the stored
-        value cannot be verified.
+        value cannot be verified. Such writes are listed in RV(unverified_ids).
     type: str
     choices: [always, on_create]
     default: always
@@ -146,6 +146,17 @@ changed_ids:
   type: list
   elements: str
   sample: [LDAP_Host, LDAP_Port]
+unverified_ids:
+  description:
+    - The ids of RV(changed_ids) written (or that would be, in check mode) only because the server does not disclose
+      their stored value, so it could not be compared (a server that masks secrets hides the bind DN, the CA
+      certificate and the bind password). The task reports them as changed on every run.
+    - A caller that decides whether the configuration drifted (the C(chatops.rocketchat.ldap) role, which runs Sync
+      Now on a change) can leave these out.
+  returned: always
+  type: list
+  elements: str
+  sample: [LDAP_Authentication_UserDN]
 previous:
   description:
     - The values of the changed settings before the run, secrets masked; enough to roll back with O(settings).

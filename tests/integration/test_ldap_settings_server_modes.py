@@ -173,3 +173,29 @@ def test_masked_bind_dn_is_written_when_given_whatever_bind_password_update_says
     stored = stored_settings(sandbox)
     assert stored['LDAP_Authentication_UserDN'] == 'cn=moved,' + BIND_DN
     assert stored['LDAP_Authentication_Password'] == BIND_PASSWORD
+
+
+def test_masked_settings_written_only_because_unreadable_are_listed_as_unverified(sandbox_clean):
+    sandbox = sandbox_clean
+    task = {LDAP_SETTINGS: {'authentication': {'enabled': True, 'bind_dn': BIND_DN, 'bind_password': BIND_PASSWORD}}}
+    disclosed = run_playbook([task, task], module_defaults=connection_vars(sandbox))
+    assert disclosed.results[0]['unverified_ids'] == [] and not disclosed.results[1]['changed'], disclosed
+
+    sandbox.config(mask_secrets=True)
+    moved = {LDAP_SETTINGS: {'connection': {'host': 'moved.example.org'}, 'authentication': {'bind_dn': BIND_DN}}}
+    masked = run_playbook([task, moved], module_defaults=connection_vars(sandbox))
+    again, with_drift = masked.results
+    # written on every run (the module says changed), but only because the values cannot be compared
+    assert again['changed'] and again['changed_ids'] == again['unverified_ids'] == [
+        'LDAP_Authentication_Password', 'LDAP_Authentication_UserDN'], again
+    assert with_drift['changed_ids'] == ['LDAP_Authentication_UserDN', 'LDAP_Host'], with_drift
+    assert with_drift['unverified_ids'] == ['LDAP_Authentication_UserDN'], with_drift
+    assert any('cannot be verified: when given, it is sent on every run' in w for w in again['warnings']), again
+
+    sandbox.clear_requests()
+    check = run_playbook([task], module_defaults=connection_vars(sandbox), check=True)
+    preview = check.results[0]
+    assert writes(sandbox) == [] and preview['unverified_ids'] == again['unverified_ids'], preview
+    warnings = ' '.join(preview['warnings'])
+    assert 'would be sent on every run' in warnings and 'is sent' not in warnings, preview
+    assert BIND_PASSWORD not in masked.output + check.output
