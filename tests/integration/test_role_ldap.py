@@ -7,7 +7,7 @@ import pathlib
 import pytest
 import requests
 
-from tests.integration.helpers import run_playbook, stored_settings, writes
+from tests.integration.helpers import run_collection_playbook, run_playbook, stored_settings, writes
 
 ROLE = 'chatops.rocketchat.ldap'
 
@@ -152,3 +152,84 @@ def test_connection_from_rocketchat_environment_variables_only(sandbox_clean, sl
     assert len(logins) == len(requests_to(sandbox, '/api/v1/logout'))
     assert (len(logins) > 1) if login else (logins == [])
 
+
+
+def run_role_tags(variables, tags):
+    """The role through the collection's configure playbook (tags select the role's phases) on localhost."""
+    extra_vars = dict(variables, rocketchat_workspaces='localhost', ansible_connection='local')
+    return run_collection_playbook('configure', 'localhost,', extra_vars=extra_vars, extra_env={'ANSIBLE_RUN_TAGS': tags})
+
+
+def test_masked_secrets_written_every_run_neither_sync_nor_look_drifted(sandbox_clean, slapd, tmp_path):
+    # A server that masks secrets hides the bind DN and password: the role writes them on every run
+    # (they cannot be compared), but that alone is no change worth a Sync Now or a "would change".
+    sandbox = sandbox_clean
+    sandbox.config(mask_secrets=True, version='8.8.1')  # 8.6+: one bulk POST /api/v1/settings per write
+    report = tmp_path / 'report.md'
+    variables = role_vars(sandbox, slapd, report)
+    first = run_role(variables)
+    assert first.returncode == 0, first
+    assert len(requests_to(sandbox, '/api/v1/ldap.syncNow')) == 1
+
+    sandbox.clear_requests()
+    second = run_role(variables)
+    assert second.returncode == 0, second
+    # sent again (the server stores the same values, so nothing is recorded as written), but no sync
+    assert [r['method'] for r in requests_to(sandbox, '/api/v1/settings')].count('POST') == 1
+    assert requests_to(sandbox, '/api/v1/ldap.syncNow') == []
+    text = report.read_text(encoding='utf-8')
+    assert '| localhost | in sync | 0 | passed | not needed |' in text, text
+    assert ('Written as on every run, because this server does not disclose the stored value (not compared): '
+            '`LDAP_Authentication_Password`, `LDAP_Authentication_UserDN`.') in text
+
+    sandbox.clear_requests()
+    check = run_role(variables, check=True, diff=True)
+    assert check.returncode == 0, check
+    assert writes(sandbox) == []
+    text = report.read_text(encoding='utf-8')
+    # nothing that can be compared would change, so the server tests run on the saved settings
+    assert '| localhost | in sync | 0 | passed | not needed |' in text, text
+    assert 'Would be written as on every run' in text and requests_to(sandbox, '/api/v1/ldap.testConnection')
+    assert slapd.info['ldap_bind_password'] not in text + second.output + check.output
+
+
+def test_a_later_phase_failing_leaves_unselected_earlier_phases_not_selected(sandbox_clean, slapd, tmp_path):
+    # --tags verify on a workspace without LDAP: the server tests fail; configure was not selected
+    # (not cut off by the failure), the sync after the verify phase was.
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    verify = run_role_tags(role_vars(sandbox, slapd, report), 'verify')
+    assert verify.returncode != 0, verify
+    text = report.read_text(encoding='utf-8')
+    assert '**Failed** in the verify phase: ' in text, text
+    assert text.count('Not run: the configure phase was not selected (tags).') == 2, text  # settings, mappings
+    assert text.count('Not run: the verify phase failed first.') == 1, text  # sync
+    assert 'configure phase failed' not in text
+
+    # --tags sync with a failing Sync Now (LDAP disabled): every earlier phase is "not selected"
+    sync = run_role_tags(role_vars(sandbox, slapd, report, ldap_sync_mode='always'), 'sync')
+    assert sync.returncode != 0, sync
+    text = report.read_text(encoding='utf-8')
+    assert '**Failed** in the sync phase: ' in text, text
+    assert text.count('Not run: the configure phase was not selected (tags).') == 2, text
+    assert '- Not run: the verify phase was not selected (tags).' in text, text
+    assert 'phase failed first' not in text, text
+
+
+def test_an_unverified_not_found_answer_is_marked_in_the_report(sandbox_clean, slapd, tmp_path):
+    # Before 9.0 a broken service bind also answers "not found"; with no found user to prove the bind,
+    # the report must not present that answer as a pass without saying so.
+    sandbox = sandbox_clean
+    sandbox.config(version='8.8.1')
+    report = tmp_path / 'report.md'
+    run = run_role(role_vars(sandbox, slapd, report, ldap_sync_mode='never',
+                             ldap_canary_users=[{'username': 'nobody', 'expect': 'not_found'}]))
+    assert run.returncode == 0, run
+    text = report.read_text(encoding='utf-8')
+    assert ('Search `nobody`: not_found (unverified: a broken service bind gives the same answer) (as expected)'
+            in text), text
+
+    run = run_role(role_vars(sandbox, slapd, report, ldap_sync_mode='never'))  # alice found: the bind is proven
+    assert run.returncode == 0, run
+    text = report.read_text(encoding='utf-8')
+    assert 'Search `nobody`: not_found (as expected)' in text and 'unverified' not in text, text
