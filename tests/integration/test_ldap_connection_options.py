@@ -70,7 +70,9 @@ def test_a_password_next_to_a_login_token_answers_the_password_second_factor(san
 
 def test_a_tls_error_fails_at_once_and_names_ca_path(sandbox_clean):
     sandbox = sandbox_clean
-    https_url = sandbox.url.replace('http://', 'https://')  # the sandbox speaks plain HTTP: the handshake fails
+    # slapd's LDAPS port answers the TLS handshake with a certificate of the test CA, which the system CAs
+    # do not trust: a certificate rejection (a plain-HTTP port would be a handshake failure, which is retried).
+    https_url = 'https://localhost:%d' % sandbox.env['tls_port']
     conn = dict(api_url=https_url, api_user_id=sandbox.env['admin_user_id'], api_token=sandbox.env['admin_token'])
     run = run_playbook([{LDAP_SETTINGS_INFO: {}}], module_defaults=conn, timeout=60)
     result = run.results[0]
