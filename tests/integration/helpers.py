@@ -123,17 +123,19 @@ def run_playbook(tasks, module_defaults=None, check=False, diff=False, verbosity
 
 
 def run_collection_playbook(name, inventory, extra_vars=None, check=False, diff=False, verbosity=0,
-                            extra_env=None, timeout=300):
+                            extra_env=None, timeout=300, extra_args=()):
     """Run the collection's playbook `chatops.rocketchat.<name>` (by FQCN) against `inventory` (a path).
 
-    `extra_vars` (a dict) go in with `-e`. Returns a `PlaybookRun` whose `results` is None (the
-    playbook's own tasks are not recorded); a failing play is returned like a passing one.
+    `extra_vars` (a dict) go in with `-e`; `extra_args` are more ansible-playbook arguments. Returns a
+    `PlaybookRun` whose `results` is None (the playbook's own tasks are not recorded); a failing play
+    is returned like a passing one.
     """
     ensure_collection_tree()
     with tempfile.TemporaryDirectory(prefix='rc-playbook-') as workdir:
         arguments = ['-i', str(inventory), 'chatops.rocketchat.%s' % name]
         if extra_vars:
             arguments += ['-e', json.dumps(extra_vars)]
+        arguments += list(extra_args)
         completed = _ansible_playbook(arguments, workdir, check=check, diff=diff, verbosity=verbosity,
                                       extra_env=extra_env, timeout=timeout)
         return PlaybookRun(completed.returncode, completed.stdout, completed.stderr, None,

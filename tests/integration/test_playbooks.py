@@ -124,7 +124,8 @@ def test_export_says_which_maps_it_could_not_read(sandbox_clean, slapd, tmp_path
 def test_verify_tests_only_and_sync_imports_users_with_their_roles(sandbox_clean, slapd, tmp_path):
     sandbox = sandbox_clean
     report = tmp_path / 'report.md'
-    inventory = write_inventory(tmp_path, role_vars(sandbox, slapd, report, ldap_sync_mode='never'))
+    inventory = write_inventory(tmp_path, role_vars(sandbox, slapd, report, ldap_sync_mode='never', ldap_preflight=True,
+                                                    ldap_preflight_users=[{'username': 'alice'}, {'username': 'carol'}]))
     configure = run_collection_playbook('configure', inventory)
     assert configure.returncode == 0, configure
     assert ldap_users(sandbox) == {}
@@ -133,10 +134,18 @@ def test_verify_tests_only_and_sync_imports_users_with_their_roles(sandbox_clean
     verify = run_collection_playbook('verify', inventory)
     assert verify.returncode == 0, verify
     assert writes(sandbox) == [] and logins_and_logouts(sandbox) == (1, 1)
-    assert requests_to(sandbox, '/api/v1/settings') == [] and requests_to(sandbox, '/api/v1/ldap.syncNow') == []
+    # the preflight reads the saved settings; nothing posts them
+    assert [r['method'] for r in requests_to(sandbox, '/api/v1/settings')] == ['GET']
+    assert requests_to(sandbox, '/api/v1/ldap.syncNow') == []
     text = report.read_text(encoding='utf-8')
-    assert '| %s | not compared | 0 | passed | not needed |' % WORKSPACE in text
+    assert '| %s | not compared | 0 | passed | not run |' % WORKSPACE in text
+    assert 'No setting or map was compared or written (this run: preflight, verify).' in text
     assert 'Search `alice`: found (as expected)' in text and 'Search `nobody`: not_found (as expected)' in text
+    assert text.count('Not run: this run does not include the configure phase.') == 2  # settings, mappings
+    assert 'Not run: this run does not include the sync phase.' in text
+    # the preflight's preview of each user: what the sync would make of them
+    assert '| alice | yes | alice | alice@example.org | admin |  |  |' in text, text
+    assert '| carol | yes | carol | carol@example.org | livechat-agent |  |  |' in text
 
     sandbox.clear_requests()
     sync = run_collection_playbook('sync', inventory)
@@ -147,6 +156,8 @@ def test_verify_tests_only_and_sync_imports_users_with_their_roles(sandbox_clean
     assert users['alice'] == ['admin', 'user'] and users['carol'] == ['livechat-agent', 'user']
     text = report.read_text(encoding='utf-8')
     assert '31 created' in text and '| alice | admin, user | yes |' in text
+    assert 'Sync Now ran on 1 workspace: see Sync below.' in text
+    assert '| %s | not compared | 0 | not run |' % WORKSPACE in text
     assert_no_secret(text + verify.output + sync.output, sandbox, slapd)
 
 
