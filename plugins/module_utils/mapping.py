@@ -16,17 +16,20 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 from collections import OrderedDict
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import LDAP_ENTERPRISE
+from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
+    LDAP_ENTERPRISE, OWNER, SETTINGS, ldap_settings_argument_spec,
+)
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
     DEFAULTS as DIRECTORY_SETTING_DEFAULTS, USER_PLACEHOLDERS, DirectoryError, DirectorySettings, missing_groups,
     placeholders, split_list,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    FilterSyntaxError, coerce, validate_filter,
+    UNREADABLE, FilterSyntaxError, coerce, merge_raw_settings, settings_from_options, validate_filter,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
 
@@ -156,6 +159,59 @@ def normalize_entries(entries, kind, state="present"):
     return result
 
 
+# A group key written as a DN: the first RDN (``cn=admins``) and, unless its attribute is a usual naming
+# attribute, at least one more RDN after a comma.
+_DN_GROUP_RE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)\s*=\s*((?:[^,+\\]|\\.)*)(.*)$")
+_NAMING_ATTRIBUTES = ("cn", "ou", "o", "dc", "uid", "l", "c", "st")
+# Attributes whose values are DNs: a filter comparing #{groupName} with one of them needs DN keys.
+DN_VALUED_ATTRIBUTES = ("distinguishedname", "entrydn", "memberof", "ismemberof", "member", "uniquemember")
+_GROUP_COMPARED_RE = re.compile(r"\(\s*([A-Za-z0-9.;-]+)(?::[^=()]*)?\s*=\s*#\{groupName\}\s*\)")
+
+
+def _unescape_dn_value(value):
+    """An RDN value without its escapes (``\\,`` and hex pairs such as ``\\2C``)."""
+    return re.sub(r"\\([0-9A-Fa-f]{2}|.)",
+                  lambda m: chr(int(m.group(1), 16)) if len(m.group(1)) == 2 else m.group(1), value).strip()
+
+
+def group_name_of_dn(group):
+    """The name in the first RDN of ``group`` when it is written as a DN (``cn=admins,ou=groups,...``
+    gives ``admins``), else None."""
+    match = _DN_GROUP_RE.match(group or "")
+    if not match:
+        return None
+    attribute, value, rest = match.groups()
+    if not (rest.lstrip().startswith(",") and "=" in rest) and attribute.lower() not in _NAMING_ATTRIBUTES:
+        return None
+    return _unescape_dn_value(value) or None
+
+
+def group_compared_attributes(filter_text):
+    """The attributes a filter compares with exactly ``#{groupName}`` (lower case), e.g. ``{"cn"}``."""
+    return set(m.group(1).lower() for m in _GROUP_COMPARED_RE.finditer(filter_text or ""))
+
+
+def dn_group_warnings(groups, how_matched, filter_text=None):
+    """Warnings for the groups written as DNs, which the server never matches (it compares group names).
+
+    ``how_matched`` says how the server reads group names, for the message. With ``filter_text`` (the
+    each_group membership filter), a filter that compares #{groupName} only with DN-valued attributes
+    (``memberOf``, ``entryDN``, ...) takes DNs: then nothing is reported.
+    """
+    if filter_text is not None:
+        compared = group_compared_attributes(filter_text)
+        if compared and compared <= set(DN_VALUED_ATTRIBUTES):
+            return []
+    warnings = []
+    for group in groups:
+        name = group_name_of_dn(group)
+        if name:
+            warnings.append("mappings: group %r is written as a DN, but the server matches group names (%s), so "
+                            "this entry never matches anyone; use the group's name, e.g. %r"
+                            % (group, how_matched, name))
+    return warnings
+
+
 # --- planning ------------------------------------------------------------------------------------
 
 def plan_map(current, entries, state="present", exclusive=False, allow_empty=False):
@@ -225,8 +281,11 @@ def diff_maps(before, after):
     return {"added": added, "removed": removed, "changed": changed}
 
 
-def describe_diff(diff, kind):
-    """One line per changed group, for a person reading the task output."""
+def describe_diff(diff, kind, exclusive=False, check_mode=False):
+    """One line per changed group, for a person reading the task output.
+
+    With ``exclusive``, a removed group is drift: the server has it and the inventory does not.
+    """
     lines = []
     for item in diff["added"]:
         lines.append("add group %s -> %s %s" % (item["group"], kind.plural, ", ".join(item["values"])))
@@ -235,7 +294,12 @@ def describe_diff(diff, kind):
         lines.append("change group %s: %s %s (now %s)"
                      % (item["group"], kind.plural, " ".join(parts), ", ".join(item["after"])))
     for item in diff["removed"]:
-        lines.append("remove group %s (was %s %s)" % (item["group"], kind.plural, ", ".join(item["values"])))
+        if exclusive:
+            lines.append("group %s (%s %s) is on the server but not in the inventory: %s (exclusive)"
+                         % (item["group"], kind.plural, ", ".join(item["values"]),
+                            "would be removed" if check_mode else "removed"))
+        else:
+            lines.append("remove group %s (was %s %s)" % (item["group"], kind.plural, ", ".join(item["values"])))
     return lines
 
 
@@ -312,6 +376,21 @@ def check_filter(filter_text, option, group_count=0, strategy="each_group", allo
     return problems
 
 
+def team_main_room_warning(channel, groups, auto_remove=False):
+    """Why mapping ``channel``, the main room of a team, from ``groups`` does nothing.
+
+    Rocket.Chat's LDAP channel sync skips such a room (it only logs "Can't add user to channel ...
+    because it is a team"); with auto-remove on, its removal pass stops at it.
+    """
+    text = ("channel %s (group %s) is a team's main room: the LDAP channel sync never adds anyone to it "
+            "(the server only logs \"because it is a team\"); map the group to the team with "
+            "chatops.rocketchat.ldap_team_mapping instead" % (channel, ", ".join(groups)))
+    if auto_remove:
+        text += ("; with auto_remove on, a sync also stops removing users from channels when it reaches this one, "
+                 "so members who left a group may keep channels mapped after it")
+    return text
+
+
 # --- one module run ------------------------------------------------------------------------------
 
 MAPPING_OPTIONS = dict(
@@ -322,6 +401,44 @@ MAPPING_OPTIONS = dict(
 )
 
 STRATEGIES = ["each_group", "once"]
+
+# The bind password's setting id: the candidate one (option ldap_settings) is masked everywhere.
+PASSWORD_ID = "LDAP_Authentication_Password"
+
+
+def ldap_settings_option_spec():
+    """The ``ldap_settings`` option: the options of the ldap_settings module that describe settings
+    (its typed options and its raw ``settings`` map), so the same variable feeds both modules."""
+    options = ldap_settings_argument_spec()
+    options["settings"] = dict(type="dict")
+    return dict(type="dict", options=options)
+
+
+def candidate_settings(given, current_server_type):
+    """``{id: native value}`` of the ``ldap_settings`` option (None or {} = none), as the ldap_settings
+    module would store them; failures name the option with its ``ldap_settings.`` prefix.
+
+    Only ids the ldap_settings module owns are accepted: the mapping modules' own settings come from
+    their own options.
+    """
+    if not given:
+        return {}
+    desired, names = settings_from_options(given, current_server_type)
+    for setting_id in list(desired):
+        desired[setting_id] = coerce(setting_id, desired[setting_id], "ldap_settings." + names[setting_id])
+    try:
+        merge_raw_settings(desired, names, given.get("settings"), coerce_values=True)
+    except ModuleFailure as exc:
+        extra = dict(exc.extra)
+        extra["invalid"] = ["ldap_settings." + option for option in extra.get("invalid") or ["settings"]]
+        raise ModuleFailure("ldap_settings." + exc.msg, **extra)
+    for setting_id, option in names.items():
+        if OWNER[setting_id] != "ldap_settings":
+            raise ModuleFailure("ldap_settings.%s: %s is managed by chatops.rocketchat.%s, not by "
+                                "chatops.rocketchat.ldap_settings; give it with that module's options"
+                                % (option, setting_id, OWNER[setting_id]), invalid=["ldap_settings." + option])
+    return desired
+
 
 # Mapped channels or teams whose existence one run looks up, one request each (no list route exists);
 # also the rate limiter's default allowance per route and minute for callers it limits.
@@ -358,6 +475,7 @@ class MappingModule:
         ))
         for option, (_setting_id, option_spec) in self.settings.items():
             spec[option] = dict(option_spec)
+        spec["ldap_settings"] = ldap_settings_option_spec()
         return spec
 
     def setting(self, option):
@@ -433,11 +551,28 @@ class _Run:
     def fail(self, msg, **extra):
         raise ModuleFailure(msg, **extra)
 
-    # The effective value of a setting after this run: the desired one when given, else the stored one.
+    # The effective value of a setting after this run: the desired one when given, else the candidate
+    # one (option ldap_settings, the settings the same run saves), else the stored one.
     def effective(self, setting_id):
         if setting_id in self.desired:
             return self.desired[setting_id]
+        if setting_id in self.candidate:
+            return self.candidate[setting_id]
         return self.snapshot.value(setting_id)
+
+    def read_candidate(self):
+        """The ``ldap_settings`` option's values; its bind password is masked from here on."""
+        given = self.params.get("ldap_settings")
+        password = ((given or {}).get("authentication") or {}).get("bind_password")
+        self.mask(password)
+        self.candidate = candidate_settings(
+            given, self.snapshot.value("LDAP_Server_Type", SETTINGS["LDAP_Server_Type"].default))
+        self.mask(self.candidate.get(PASSWORD_ID))
+
+    def mask(self, secret):
+        if isinstance(secret, str) and secret:
+            self.client.add_secret(secret)
+            self.module.no_log_values.add(secret)
 
     def run(self):
         params = self.params
@@ -454,6 +589,7 @@ class _Run:
                       "module (licenses.info), so the server neither registers nor applies %s"
                       % (LDAP_ENTERPRISE, kind.map_setting), licensed=False)
         self.snapshot = self.api.read()
+        self.read_candidate()
         if not self.snapshot.present(kind.map_setting):
             self.fail("the server does not offer the setting %s (hidden or not registered); nothing can be "
                       "managed" % kind.map_setting)
@@ -479,6 +615,7 @@ class _Run:
         self.warnings.extend("the stored map is rewritten: %s" % p for p in stored.problems)
 
         declared = entries if params["state"] == "present" else OrderedDict()
+        self.warn_dn_groups(declared)
         self.validate_settings(after)
         self.validate_values(declared, after)
         if params["validate_groups"] and declared:
@@ -495,6 +632,18 @@ class _Run:
         return self.finish(stored.groups, after, desired)
 
     # -- validation ---------------------------------------------------------------------------
+
+    def warn_dn_groups(self, groups):
+        spec = self.spec
+        if not spec.filter_has_groups:
+            how, filter_text = "the %s of the groups the query finds" % "/".join(
+                split_list(_text(self.effective("LDAP_Teams_Name_Field"))) or ["ou", "cn"]), None
+        elif (self.effective(spec.setting(spec.strategy)) or "each_group") == "once":
+            how, filter_text = "the ou, else the cn, of the groups the filter finds", None
+        else:
+            how = "substituted for #{groupName} in the filter"
+            filter_text = _text(self.effective(spec.setting(spec.filter)))
+        self.warnings.extend(dn_group_warnings(groups, how, filter_text))
 
     def validate_settings(self, after):
         spec = self.spec
@@ -545,17 +694,21 @@ class _Run:
         elif kind is TEAMS:
             self.report_teams(after)
 
-    def _exists(self, path, params):
+    def _lookup(self, path, params):
+        """The server's answer for ``path``, or None when it does not know the name (400)."""
         try:
-            self.client.get(path, params)
+            return self.client.get(path, params)
         except RocketChatError as exc:
             if exc.status == 400:
-                return False
+                return None
             raise
-        return True
 
-    def missing_names(self, after, path, key):
-        """The mapped values the server does not know (``path``, by ``key``), and those left unchecked.
+    def _exists(self, path, params):
+        return self._lookup(path, params) is not None
+
+    def lookup_names(self, after, path, key):
+        """``{name: answer or None}`` of the mapped values looked up (``path``, by ``key``), and those
+        left unchecked.
 
         The server has no list route for channels or teams, only a lookup by name
         (``channels.info``, ``teams.info``): one request per name, so at most
@@ -563,24 +716,31 @@ class _Run:
         """
         names = _unique(v for values in after.values() for v in values)
         checked, unchecked = names[:MAX_NAME_LOOKUPS], list(names[MAX_NAME_LOOKUPS:])
-        missing = [name for name in checked if not self._exists(path, {key: name})]
+        found = OrderedDict((name, self._lookup(path, {key: name})) for name in checked)
         if unchecked:
             self.warnings.append("%d mapped %s were not looked up (at most %d per run, one request each): %s"
                                  % (len(unchecked), self.kind.plural, MAX_NAME_LOOKUPS, ", ".join(unchecked)))
-        return missing, unchecked
+        return found, unchecked
 
     def report_channels(self, after):
-        to_create, unchecked = self.missing_names(after, "channels.info", "roomName")
+        found, unchecked = self.lookup_names(after, "channels.info", "roomName")
+        to_create = [name for name, answer in found.items() if answer is None]
+        team_main = [name for name, answer in found.items() if answer and (answer.get("channel") or {}).get("teamMain")]
         admin = _text(self.effective(self.spec.setting("admin_user")))
         admin_exists = bool(admin) and self._exists("users.info", {"username": admin})
         self.result["channels"] = dict(to_create=to_create, unchecked=unchecked, admin_user=admin,
-                                       admin_user_exists=admin_exists)
+                                       admin_user_exists=admin_exists, team_main_rooms=team_main)
+        auto_remove = bool(self.effective(self.spec.setting("auto_remove")))
+        for name in team_main:
+            groups = [group for group, values in after.items() if name in values]
+            self.warnings.append(team_main_room_warning(name, groups, auto_remove))
         if to_create and not admin_exists:
             self.warnings.append("channels %s do not exist and the channel admin user %r does not exist either: "
                                  "a sync skips them instead of creating them" % (", ".join(to_create), admin))
 
     def report_teams(self, after):
-        missing, unchecked = self.missing_names(after, "teams.info", "teamName")
+        found, unchecked = self.lookup_names(after, "teams.info", "teamName")
+        missing = [name for name, answer in found.items() if answer is None]
         self.result["teams"] = dict(missing=missing, unchecked=unchecked)
         if missing:
             self.warnings.append("teams %s do not exist: a sync adds nobody to them (the server does not "
@@ -590,7 +750,11 @@ class _Run:
         """Every declared group exists in the directory, looked up with the settings this run leaves."""
         spec = self.spec
         values = dict((i, self.snapshot.value(i)) for i in DIRECTORY_SETTING_DEFAULTS)
+        values.update(self.candidate)
         values.update((i, self.effective(i)) for i, _spec in spec.settings.values())
+        unreadable = [i for i, value in values.items() if value is UNREADABLE]
+        for setting_id in unreadable:
+            values[setting_id] = None
         settings = DirectorySettings(values)
         base_dn = settings.text(spec.setting(spec.base_dn))
         if not base_dn and spec.base_dn_fallback:
@@ -603,12 +767,18 @@ class _Run:
         elif strategy == "once":
             template = "(&%s(|(ou=#{groupName})(cn=#{groupName})))" % template
         if settings.get("LDAP_Authentication"):
-            self.client.add_secret(settings.text("LDAP_Authentication_Password"))
+            if PASSWORD_ID in unreadable:
+                self.fail("validate_groups: the server does not disclose the bind password (%s), so the directory "
+                          "cannot be searched as the service account; give it with "
+                          "ldap_settings.authentication.bind_password" % PASSWORD_ID, invalid=["ldap_settings"])
+            self.mask(settings.text(PASSWORD_ID))
         try:
             missing = missing_groups(settings, base_dn, template, groups)
         except DirectoryError as exc:
-            self.fail("validate_groups: the directory could not be searched (%s): %s"
-                      % (exc.stage, self.client.redact(exc.message)))
+            where = ("the candidate settings of ldap_settings on top of the saved ones" if self.candidate else
+                     "the saved LDAP settings; to preview settings not saved yet, give them with ldap_settings")
+            self.fail("validate_groups: the directory could not be searched with %s (%s): %s"
+                      % (where, exc.stage, self.client.redact(exc.message)))
         self.result["missing_groups"] = missing
         if missing:
             self.fail("groups not found in the directory under %r with %s: %s"
@@ -627,7 +797,7 @@ class _Run:
                                  want_diff=module._diff, options=options, warn=module.warn, snapshot=self.snapshot)
         changed_ids = applied["changed_ids"]
         diff = diff_maps(before_map, after_map) if kind.map_setting in changed_ids else diff_maps({}, {})
-        lines = describe_diff(diff, kind)
+        lines = describe_diff(diff, kind, exclusive=self.params["exclusive"], check_mode=module.check_mode)
         for setting_id in changed_ids:
             if setting_id != kind.map_setting:
                 lines.append("set %s (%s): %s -> %s" % (options[setting_id], setting_id,

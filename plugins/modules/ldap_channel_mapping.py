@@ -25,6 +25,11 @@ description:
     up per run (the rest are returned as RV(channels.unchecked), with a warning).
   - Enabling channel sync needs a group base DN (no fallback to the user base DN) and a filter;
     the filter rules are those of M(chatops.rocketchat.ldap_role_mapping).
+  - Warns about every mapped channel that is a team's main room (C(channels.info) says C(teamMain)), since the
+    server's channel sync never adds anyone to such a room (it only logs it), so map the group to the team
+    with M(chatops.rocketchat.ldap_team_mapping) instead. They are returned as RV(channels.team_main_rooms).
+  - A group written as a DN gets a warning with the name to use, and with O(exclusive=true) a group only the
+    server has is reported as drift, as in M(chatops.rocketchat.ldap_role_mapping).
   - Channel sync is an Enterprise feature (C(ldap-enterprise) licence module).
 author:
   - chatops.rocketchat contributors (@chatops-rocketchat)
@@ -32,6 +37,7 @@ extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES
   - chatops.rocketchat.mapping
+  - chatops.rocketchat.mapping.LDAP_SETTINGS
 options:
   mappings:
     description:
@@ -85,6 +91,8 @@ options:
     description:
       - Check that every group listed in O(mappings) exists in the directory before writing (ldap3 from the
         controller, with the workspace's LDAP connection settings).
+      - With O(ldap_settings), the candidate LDAP settings of the run are used on top of the saved ones,
+        also in check mode, so a preview checks what Git says.
     type: bool
     default: false
 requirements:
@@ -158,6 +166,11 @@ channels:
     admin_user_exists:
       description: Whether that user exists.
       type: bool
+    team_main_rooms:
+      description: Mapped channels that are the main room of a team; a sync adds nobody to them (a warning says so).
+      type: list
+      elements: str
+      version_added: 1.0.0
 missing_groups:
   description: Mapped groups not found in the directory, with O(validate_groups=true).
   returned: when O(validate_groups=true)

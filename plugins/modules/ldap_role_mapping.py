@@ -24,6 +24,12 @@ description:
     nor C(#{userdn}) is refused, since every user would match it.
   - Role sync is an Enterprise feature; the module fails when the workspace has no C(ldap-enterprise)
     licence module.
+  - A group written as a DN (C(cn=admins,ou=groups,dc=example,dc=org)) gets a warning with the name to use
+    (C(admins)), since the server substitutes group names for C(#{groupName}) and reads C(ou)/C(cn) values, so a
+    DN never matches, unless O(filter) compares C(#{groupName}) with a DN-valued attribute such as C(memberOf).
+  - With O(exclusive=true), a group the server has and O(mappings) does not (drift, for example added by
+    hand) is reported in RV(changes) as drift, with the words C(is on the server but not in the inventory)
+    and C(removed), or C(would be removed) in check mode.
   - Roles are assigned when users log in with LDAP and by each sync; use M(chatops.rocketchat.ldap_sync)
     to apply a new map at once.
 author:
@@ -32,6 +38,7 @@ extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES
   - chatops.rocketchat.mapping
+  - chatops.rocketchat.mapping.LDAP_SETTINGS
 options:
   mappings:
     description:
@@ -92,6 +99,8 @@ options:
       - Check that every group listed in O(mappings) exists in the directory before writing, with
         ldap3 from the controller and the LDAP connection settings of the workspace (host, port,
         encryption, CA, service bind), using O(base_dn) and O(filter) with any member.
+      - With O(ldap_settings), the candidate LDAP settings of the run are used on top of the saved ones,
+        also in check mode, so a preview checks what Git says.
     type: bool
     default: false
 requirements:
@@ -170,6 +179,19 @@ EXAMPLES = r'''
         roles: [auditor]
   check_mode: true
   diff: true
+
+# The same variable feeds chatops.rocketchat.ldap_settings earlier in the play: the preview searches the
+# directory with the host and bind password in Git, even before they are saved.
+- name: Preview the map with the candidate LDAP settings
+  chatops.rocketchat.ldap_role_mapping:
+    enabled: true
+    base_dn: ou=groups,dc=example,dc=org
+    validate_groups: true
+    ldap_settings: "{{ ldap_settings }}"
+    mappings:
+      - group: rocket-admins
+        roles: admin
+  check_mode: true
 '''
 
 RETURN = r'''
@@ -193,7 +215,8 @@ changes:
   returned: success
   type: list
   elements: str
-  sample: ["add group support -> roles moderator", "set LDAP_Sync_User_Data_Roles: false -> true"]
+  sample: ["add group support -> roles moderator", "set LDAP_Sync_User_Data_Roles: false -> true",
+           "group old-admins (roles admin) is on the server but not in the inventory: removed (exclusive)"]
 unknown_roles:
   description: Roles that do not exist on the server (the module fails).
   returned: failure because of unknown roles

@@ -24,6 +24,9 @@ description:
     (the rest are returned as RV(teams.unchecked), with a warning).
   - The team base DN falls back to the user base DN (C(LDAP_BaseDN)) when empty; enabling team
     sync needs one of them and a query that mentions C(#{userdn}) or C(#{username}).
+  - A group written as a DN gets a warning with the name to use (the server compares the values of
+    O(name_attributes), never DNs), and with O(exclusive=true) a group only the server has is reported as
+    drift, as in M(chatops.rocketchat.ldap_role_mapping).
   - Team sync is an Enterprise feature (C(ldap-enterprise) licence module).
 author:
   - chatops.rocketchat contributors (@chatops-rocketchat)
@@ -31,6 +34,7 @@ extends_documentation_fragment:
   - chatops.rocketchat.connection
   - chatops.rocketchat.connection.WRITES
   - chatops.rocketchat.mapping
+  - chatops.rocketchat.mapping.LDAP_SETTINGS
 options:
   mappings:
     description:
@@ -71,6 +75,9 @@ options:
     description:
       - Check that every group listed in O(mappings) exists in the directory before writing, with ldap3 from the
         controller and the workspace's LDAP connection settings.
+      - With O(ldap_settings), the candidate LDAP settings of the run are used on top of the saved ones,
+        also in check mode, so a preview checks what Git says (also the user base DN the team base DN falls
+        back to).
       - A group exists when an entry matches O(query) (with any member) and one of its
         O(name_attributes) holds the group name.
     type: bool
