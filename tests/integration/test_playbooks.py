@@ -280,3 +280,25 @@ def test_one_report_for_two_workspaces(sandbox_clean, second_sandbox, slapd, tmp
     assert 'rocket-admin' not in second_section  # ws2 has no role map
     assert_no_secret(text + run.output, sandbox_clean, slapd)
 
+
+
+def test_the_preview_of_a_new_workspace_checks_the_groups_with_the_settings_from_git(sandbox_clean, slapd, tmp_path):
+    # A blank workspace (no LDAP host saved): the preview searches the directory with Git's settings.
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    variables = role_vars(sandbox, slapd, report, ldap_preflight=True)
+    variables['ldap_role_mapping']['validate_groups'] = True
+    preview = run_collection_playbook('configure', write_inventory(tmp_path, variables), check=True, diff=True)
+    assert preview.returncode == 0, preview
+    assert writes(sandbox) == []
+    assert '| %s | would change |' % WORKSPACE in report.read_text(encoding='utf-8')
+
+    # A wrong bind password in Git fails the preview, before anything is written.
+    variables['ldap_settings']['authentication']['bind_password'] = 'not-the-password'
+    variables['ldap_preflight'] = False  # the mapping module's own search must catch it
+    wrong = run_collection_playbook('configure', write_inventory(tmp_path, variables), check=True, diff=True)
+    assert wrong.returncode != 0, wrong
+    assert 'validate_groups' in wrong.output, wrong
+    assert writes(sandbox) == []
+    assert_no_secret(report.read_text(encoding='utf-8') + wrong.output + preview.output, sandbox, slapd)
+    assert 'not-the-password' not in wrong.output
