@@ -1266,6 +1266,37 @@ AD_TWINS = {
 }
 
 
+def _admin_ui_positions():
+    """{id: position} in the admin UI's order: tabs in the order the server registers them; in each tab
+    the settings outside a section first, then each section in registration order; within a section the
+    registration order (the order of ldap-settings.json, which has no separate sorter field)."""
+    tabs, sections = [], {}
+    for setting in _SETTINGS_DATA:
+        if setting.tab not in tabs:
+            tabs.append(setting.tab)
+        tab_sections = sections.setdefault(setting.tab, [None])
+        if setting.section not in tab_sections:
+            tab_sections.append(setting.section)
+    keys = sorted((tabs.index(s.tab), sections[s.tab].index(s.section), index, s.id)
+                  for index, s in enumerate(_SETTINGS_DATA))
+    return dict((key[-1], position) for position, key in enumerate(keys))
+
+
+ADMIN_UI_POSITION = _admin_ui_positions()
+
+
+def admin_ui_key(setting_id):
+    """Sort key of ``setting_id`` in the admin UI's order; ids the catalog does not know come last, by name."""
+    position = ADMIN_UI_POSITION.get(setting_id)
+    return (0, position, '') if position is not None else (1, 0, setting_id)
+
+
+def in_admin_ui_order(setting_ids):
+    """``setting_ids`` as a list in the admin UI's order (sections, then order within them): how results,
+    diffs and reports list settings, so the same change always reads the same way."""
+    return sorted(setting_ids, key=admin_ui_key)
+
+
 def ids_owned_by(module_name):
     """The setting ids ``module_name`` (e.g. ``'ldap_role_mapping'``) owns, in catalog order."""
     return tuple(setting_id for setting_id in SETTING_IDS if OWNER[setting_id] == module_name)

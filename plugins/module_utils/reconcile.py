@@ -7,7 +7,9 @@ No I/O here. ``coerce`` turns a user's value into the native JSON type the serve
 validates it (errors name the option and the accepted values); ``same`` compares semantically
 (JSON-valued settings as parsed JSON, PEM text without line-ending noise, otherwise strictly by
 JSON type and value, so ``"389"`` differs from ``389`` and gets rewritten as a number);
-``plan`` keeps only what differs; ``diff`` and ``mask`` never show a secret.
+``plan`` keeps only what differs; ``diff``, ``mask`` and ``describe_changes`` never show a secret
+or a CA certificate's PEM text (shown by subject and fingerprint), and list settings in the admin
+UI's order (``catalog.in_admin_ui_order``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,9 +25,10 @@ from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_T
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
-    AD_TWINS, LDAP_SETTINGS_OPTIONS, SEARCH_SCOPES, SERVER_TYPE_CHOICES, SETTINGS, VALIDATION, is_secret,
-    option_name,
+    AD_TWINS, LDAP_SETTINGS_OPTIONS, SEARCH_SCOPES, SERVER_TYPE_CHOICES, SETTINGS, VALIDATION, in_admin_ui_order,
+    is_secret, option_name,
 )
+from ansible_collections.chatops.rocketchat.plugins.module_utils.certificates import describe_certificates
 
 MASK = '********'
 MASK_CHANGED = '******** (changed)'
@@ -117,8 +120,11 @@ def _accepted(values):
 
 
 def _shown(setting_id, value):
-    return MASK if is_secret(setting_id) else json.dumps(value) if not isinstance(value, (str, int, float, bool)) \
-        else repr(value)
+    if is_secret(setting_id):
+        return MASK
+    if VALIDATION.get(setting_id) == 'pem' and isinstance(value, str):
+        return describe_certificates(value)
+    return json.dumps(value) if not isinstance(value, (str, int, float, bool)) else repr(value)
 
 
 # ----------------------------------------------------------------- value validation
@@ -443,33 +449,55 @@ def plan(desired, current):
 
 
 def mask(setting_id, value):
-    """``value`` fit to show: secrets become ``"********"`` (``""`` stays ``""``: it reveals nothing)."""
+    """``value`` fit to show: secrets become ``"********"`` (``""`` stays ``""``: it reveals nothing); a CA
+    certificate is shown by subject and SHA-256 fingerprint (``certificates.describe_certificates``)."""
     if value is UNREADABLE:
         return UNKNOWN
     if is_secret(setting_id) and value not in ('', None):
         return MASK
+    if VALIDATION.get(setting_id) == 'pem':
+        return describe_certificates(value)
     return value
 
 
 def masked(values):
-    """A ``{id: value}`` map with every secret masked."""
-    return dict((setting_id, mask(setting_id, value)) for setting_id, value in values.items())
+    """A ``{id: value}`` map with every value fit to show (``mask``), in the admin UI's order."""
+    return dict((setting_id, mask(setting_id, values[setting_id])) for setting_id in in_admin_ui_order(values))
 
 
 def diff(before, after):
-    """Ansible's ``{'before': ..., 'after': ...}`` for the ids in ``after``, secrets masked.
+    """Ansible's ``{'before': ..., 'after': ...}`` for the ids in ``after``, values fit to show (``mask``),
+    in the admin UI's order (Ansible's diff callback sorts the keys again when it prints the diff; the
+    registered result and ``describe_changes`` keep this order).
 
     A changed secret shows as ``"********"`` -> ``"******** (changed)"`` so the change is visible
     without the value.
     """
     old, new = {}, {}
-    for setting_id in sorted(after):
+    for setting_id in in_admin_ui_order(after):
         old[setting_id] = mask(setting_id, before.get(setting_id))
         new[setting_id] = mask(setting_id, after[setting_id])
         if is_secret(setting_id) and new[setting_id] == MASK and not same(setting_id, after[setting_id],
                                                                           before.get(setting_id)):
             new[setting_id] = MASK_CHANGED
     return {'before': old, 'after': new}
+
+
+def describe_changes(before, after, options=None):
+    """One line per setting in ``after``, in the admin UI's order, values fit to show (``mask``):
+    ``set connection.host (LDAP_Host): "old" -> "new"`` (the id alone when no option name is known)."""
+    options = options or {}
+    shown = diff(before, after)
+    lines = []
+    for setting_id in shown['after']:
+        option = options.get(setting_id, setting_id)
+        name = setting_id if option == setting_id else '%s (%s)' % (option, setting_id)
+        lines.append('set %s: %s -> %s' % (name, _text(shown['before'][setting_id]), _text(shown['after'][setting_id])))
+    return lines
+
+
+def _text(value):
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 # ----------------------------------------------------------------- ldap_settings' options <-> setting ids

@@ -16,11 +16,11 @@ __metaclass__ = type
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
-    LDAP_ENTERPRISE, OWNER, SETTINGS, may_be_masked, is_secret,
+    LDAP_ENTERPRISE, OWNER, SETTINGS, in_admin_ui_order, may_be_masked, is_secret,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    UNREADABLE, coerce, diff, masked, plan, same,
+    UNREADABLE, coerce, describe_changes, diff, masked, plan, same,
 )
 
 BULK_WRITE_SINCE = (8, 6, 0)
@@ -72,10 +72,10 @@ class Snapshot(object):
         return not all(module in self.licensed_modules for module in modules)
 
     def blocked_ids(self):
-        return sorted(i for i in self.values if self.blocked(i))
+        return in_admin_ui_order(i for i in self.values if self.blocked(i))
 
     def env_owned_ids(self):
-        return sorted(i for i in self.values if self.env_owned(i))
+        return in_admin_ui_order(i for i in self.values if self.env_owned(i))
 
     @property
     def version_string(self):
@@ -186,8 +186,10 @@ def apply_settings(client, desired, owner, check_mode=False, want_diff=False, op
     certificate) are always written, with one warning that they cannot be verified.
     Every input is validated before anything is written; in check mode nothing is written.
     Returns the module result: ``changed``, ``changed_ids``, ``unverified_ids`` (the changed ids written
-    only because the server does not disclose their stored value), ``previous`` (masked), ``diff``
-    (when ``want_diff``), and the snapshot as ``_snapshot`` (pop it before returning it).
+    only because the server does not disclose their stored value), ``previous`` (masked), ``changes``
+    (one line per changed setting), ``diff`` (when ``want_diff``), and the snapshot as ``_snapshot`` (pop
+    it before returning it). Ids, maps and lines are in the admin UI's order; values are shown as
+    ``reconcile.mask`` shows them (no secret, no CA certificate text).
     """
     options = options or {}
     warn = warn or (lambda text: None)
@@ -251,9 +253,10 @@ def apply_settings(client, desired, owner, check_mode=False, want_diff=False, op
 
     # Written only because the stored value could not be compared: a caller deciding whether the
     # configuration drifted (the role's sync on change) leaves these out.
-    result = dict(changed=bool(changes), changed_ids=sorted(changes),
-                  unverified_ids=sorted(i for i in changes if i in unverifiable),
-                  previous=masked(dict((i, current[i]) for i in changes)))
+    result = dict(changed=bool(changes), changed_ids=in_admin_ui_order(changes),
+                  unverified_ids=in_admin_ui_order(i for i in changes if i in unverifiable),
+                  previous=masked(dict((i, current[i]) for i in changes)),
+                  changes=describe_changes(current, changes, options))
     if want_diff:
         result['diff'] = diff(current, changes)
     if changes and not check_mode:

@@ -141,11 +141,24 @@ EXAMPLES = r'''
 
 RETURN = r'''
 changed_ids:
-  description: Setting ids that were changed (or would be, in check mode).
+  description:
+    - Setting ids that were changed (or would be, in check mode), in the admin UI's order (its sections, and
+      the order within them), so the same change always reads the same way.
   returned: always
   type: list
   elements: str
   sample: [LDAP_Host, LDAP_Port]
+changes:
+  description:
+    - One line per changed setting, in the order of RV(changed_ids), with the option that set it and the values
+      before and after as RV(diff) shows them.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - 'set connection.host (LDAP_Host): "old.example.org" -> "ldap.example.org"'
+    - 'set connection.ca_cert (LDAP_CA_Cert): "" -> "CA certificate CN=Corp Root CA,O=Corp, SHA-256 AB:CD:..."'
+    - 'set authentication.bind_password (LDAP_Authentication_Password): "********" -> "******** (changed)"'
 unverified_ids:
   description:
     - The ids of RV(changed_ids) written (or that would be, in check mode) only because the server does not disclose
@@ -159,12 +172,18 @@ unverified_ids:
   sample: [LDAP_Authentication_UserDN]
 previous:
   description:
-    - The values of the changed settings before the run, secrets masked; enough to roll back with O(settings).
+    - The values of the changed settings before the run, secrets masked; enough to roll back with O(settings),
+      except the CA certificate, which is shown by subject and fingerprint (as in RV(diff)).
   returned: always
   type: dict
   sample: {LDAP_Host: old.example.org, LDAP_Port: 389, LDAP_Authentication_Password: "********"}
 diff:
-  description: Before and after of the changed settings, secrets masked (in diff mode).
+  description:
+    - Before and after of the changed settings (in diff mode), keyed by setting id in the order of RV(changed_ids).
+      Secrets are masked. The CA certificate (C(LDAP_CA_Cert)) is never shown as PEM text but as
+      C(CA certificate <subject>, SHA-256 <fingerprint>) for each certificate (C(; )-separated), or, for text that
+      is not PEM certificates, by its length and the SHA-256 of the text.
+    - Ansible's diff output sorts the ids by name when it prints this; RV(changes) keeps the admin UI's order.
   returned: when diff mode is on
   type: dict
   contains:

@@ -91,8 +91,11 @@ licence:
       returned: always
 settings:
   description:
-    - All LDAP settings the server lists, by id. Secrets show as C(********) unless O(include_secrets=true);
-      a secret the server does not disclose shows as C((not readable)).
+    - All LDAP settings the server lists, by id, in the admin UI's order. Secrets show as C(********) unless
+      O(include_secrets=true); a secret the server does not disclose shows as C((not readable)).
+    - The CA certificate (C(LDAP_CA_Cert)) shows as C(CA certificate <subject>, SHA-256 <fingerprint>) per
+      certificate, never as PEM text; RV(ldap_settings) holds the text itself (C(connection.ca_cert)), as
+      M(chatops.rocketchat.ldap_settings) takes it.
     - Enterprise settings read as their fallback value while the licence is missing.
   returned: always
   type: dict
@@ -129,7 +132,7 @@ metadata_available:
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
-    LDAP_ENTERPRISE, SETTING_IDS, SETTINGS, ids_owned_by,
+    LDAP_ENTERPRISE, SETTING_IDS, SETTINGS, ids_owned_by, in_admin_ui_order, is_secret,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
     UNREADABLE, mask, options_from_settings, same,
@@ -144,8 +147,9 @@ def run(module, client):
     snapshot = SettingsApi(client).read()
     licence = client.licence_info()
     values = snapshot.values
-    shown = dict((setting_id, value if include_secrets and value is not UNREADABLE else mask(setting_id, value))
-                 for setting_id, value in values.items())
+    shown = dict((setting_id, values[setting_id] if include_secrets and is_secret(setting_id) and
+                  values[setting_id] is not UNREADABLE else mask(setting_id, values[setting_id]))
+                 for setting_id in in_admin_ui_order(values))
     owned = dict((setting_id, values[setting_id]) for setting_id in ids_owned_by('ldap_settings')
                  if setting_id in values and not snapshot.unlicensed(setting_id) and
                  not (module.params['only_non_default'] and

@@ -78,3 +78,31 @@ def test_argument_spec_types_follow_the_catalog():
     assert spec['server_type']['choices'] == ['ad', 'other']
     assert spec['background_sync']['options']['interval'] == {'type': 'str'}  # keys or cron: checked by coerce
     assert spec['custom_fields']['options']['map'] == {'type': 'raw'}
+
+
+def test_admin_ui_order_groups_tabs_then_unsectioned_settings_then_sections(entries):
+    ordered = catalog.in_admin_ui_order(reversed(catalog.SETTING_IDS))
+    tabs = []
+    for entry in entries:
+        if entry['tab'] not in tabs:
+            tabs.append(entry['tab'])
+    by_id = dict((e['id'], e) for e in entries)
+    seen_sections = {}
+    for previous, current in zip(ordered, ordered[1:]):
+        a, b = by_id[previous], by_id[current]
+        assert tabs.index(a['tab']) <= tabs.index(b['tab'])
+        if a['tab'] == b['tab'] and a['section'] != b['section']:
+            # a section never resumes once another one started, and settings without one come first
+            assert b['section'] not in seen_sections.get(b['tab'], ()) and b['section'] is not None
+        seen_sections.setdefault(a['tab'], set()).add(a['section'])
+    # The data's own order is the admin UI's; its sections as the UI shows them:
+    assert ordered == list(catalog.SETTING_IDS)
+    assert ordered.index('LDAP_Port') < ordered.index('LDAP_Authentication') < ordered.index('LDAP_Encryption') \
+        < ordered.index('LDAP_Timeout') < ordered.index('LDAP_Find_User_After_Login') < ordered.index('LDAP_BaseDN') \
+        < ordered.index('LDAP_Group_Filter_Enable') < ordered.index('LDAP_Unique_Identifier_Field') \
+        < ordered.index('LDAP_Background_Sync') < ordered.index('LDAP_Sync_User_Data_Roles')
+
+
+def test_ids_the_catalog_does_not_know_come_last_by_name():
+    assert catalog.in_admin_ui_order(['LDAP_Zz_New', 'LDAP_Port', 'LDAP_Aa_New', 'LDAP_Enable']) == [
+        'LDAP_Enable', 'LDAP_Port', 'LDAP_Aa_New', 'LDAP_Zz_New']

@@ -6,10 +6,11 @@ import pytest
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    MASK, MASK_CHANGED, UNKNOWN, UNREADABLE, FilterSyntaxError, coerce, cron_problem, diff, dn_problem,
-    filter_problem, mask, masked, merge_raw_settings, options_from_settings, pem_problem, plan, same,
+    MASK, MASK_CHANGED, UNKNOWN, UNREADABLE, FilterSyntaxError, coerce, cron_problem, describe_changes, diff,
+    dn_problem, filter_problem, mask, masked, merge_raw_settings, options_from_settings, pem_problem, plan, same,
     settings_from_options, validate_filter,
 )
+from tests.unit.plugins.module_utils.certs_for_tests import colon_fingerprint, make_ca, pem
 
 SECRET = 'bind-s3cret-value'
 PEM = '-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n' % base64.b64encode(
@@ -244,3 +245,42 @@ def test_the_raw_settings_map_never_takes_a_password(coerce_values):
         merge_raw_settings({}, {}, {'LDAP_Authentication_Password': SECRET}, coerce_values=coerce_values)
     assert 'authentication.bind_password' in err.value.msg and SECRET not in err.value.msg
     assert err.value.extra['invalid'] == ['settings.LDAP_Authentication_Password']
+
+
+# --------------------------------------------------------------- display: admin UI order, CA certificates
+
+def test_diff_masked_and_changes_list_settings_in_the_admin_ui_order_not_by_name():
+    # Alphabetically: AD_Name_Field, Authentication_Password, Host, Search_Page_Size, Timeout.
+    after = {'LDAP_Search_Page_Size': 500, 'LDAP_Timeout': 30000, 'LDAP_AD_Name_Field': 'cn', 'LDAP_Host': 'h',
+             'LDAP_Authentication_Password': SECRET}
+    expected = ['LDAP_Host', 'LDAP_Authentication_Password', 'LDAP_Timeout', 'LDAP_Search_Page_Size',
+                'LDAP_AD_Name_Field']
+    result = diff({}, after)
+    assert list(result['before']) == expected and list(result['after']) == expected
+    assert list(masked(after)) == expected
+    lines = describe_changes({'LDAP_Host': 'old'}, after, {'LDAP_Host': 'connection.host'})
+    assert [line.split(':')[0] for line in lines] == ['set connection.host (LDAP_Host)'] + [
+        'set %s' % i for i in expected[1:]]
+    assert lines[0] == 'set connection.host (LDAP_Host): "old" -> "h"'
+    assert lines[1] == 'set LDAP_Authentication_Password: null -> "******** (changed)"'
+    assert SECRET not in json.dumps(lines)
+
+
+def test_a_ca_certificate_is_shown_by_subject_and_fingerprint_in_masks_diffs_and_changes():
+    old, new = make_ca('Old Root CA'), make_ca('Corp Root CA')
+    shown_new = 'CA certificate CN=Corp Root CA,O=Corp,C=US, SHA-256 %s' % colon_fingerprint(new)
+    assert mask('LDAP_CA_Cert', pem(new)) == shown_new
+    assert mask('LDAP_CA_Cert', '') == '' and mask('LDAP_CA_Cert', UNREADABLE) == UNKNOWN
+    result = diff({'LDAP_CA_Cert': pem(old)}, {'LDAP_CA_Cert': pem(new)})
+    assert result['after'] == {'LDAP_CA_Cert': shown_new}
+    assert result['before']['LDAP_CA_Cert'].startswith('CA certificate CN=Old Root CA,O=Corp,C=US, SHA-256 ')
+    lines = describe_changes({'LDAP_CA_Cert': ''}, {'LDAP_CA_Cert': pem(new)}, {'LDAP_CA_Cert': 'connection.ca_cert'})
+    assert lines == ['set connection.ca_cert (LDAP_CA_Cert): "" -> "%s"' % shown_new]
+    text = json.dumps([result, lines, masked({'LDAP_CA_Cert': pem(old)})])
+    assert 'BEGIN CERTIFICATE' not in text and pem(new).splitlines()[1] not in text
+
+
+def test_an_invalid_ca_certificate_error_does_not_echo_the_text():
+    with pytest.raises(ModuleFailure) as err:
+        coerce('LDAP_CA_Cert', 'secret-looking junk that is not PEM', 'connection.ca_cert')
+    assert 'connection.ca_cert' in err.value.msg and 'junk' not in err.value.msg

@@ -8,6 +8,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils import catalog
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import MASK, UNREADABLE
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
+from tests.unit.plugins.module_utils.certs_for_tests import colon_fingerprint, make_ca, pem
 from tests.unit.plugins.module_utils.rc_http import URL, method_reply, sent_frame
 
 SECRET = 'bind-s3cret-value'
@@ -127,8 +128,11 @@ def test_check_mode_plans_and_diffs_without_any_write(http, make_client):
     server.expect_read()
     result = apply_settings(make_client(check_mode=True), {'LDAP_Host': 'h', 'LDAP_Authentication_Password': SECRET},
                             'ldap_settings', check_mode=True, want_diff=True)
-    assert result['changed'] and result['changed_ids'] == ['LDAP_Authentication_Password', 'LDAP_Host']
+    # The admin UI's order: the host (Connection) before the bind password (its Authentication section).
+    assert result['changed'] and result['changed_ids'] == ['LDAP_Host', 'LDAP_Authentication_Password']
     assert result['diff']['after']['LDAP_Host'] == 'h'
+    assert result['changes'] == ['set LDAP_Host: "" -> "h"',
+                                 'set LDAP_Authentication_Password: "********" -> "******** (changed)"']
     assert result['previous']['LDAP_Authentication_Password'] == MASK
     assert SECRET not in json.dumps(result, default=str)
     assert len(http.calls) == 4
@@ -269,3 +273,37 @@ def test_reset_leaves_masked_settings_that_are_not_given_alone(http, make_client
     server.expect_read()
     result = apply_settings(make_client(), {}, 'ldap_settings', reset_ids=catalog.ids_owned_by('ldap_settings'))
     assert not result['changed'] and len(http.calls) == 4
+
+
+def test_results_list_settings_in_the_admin_ui_order_and_show_a_ca_certificate_by_fingerprint(
+        http, make_client, recorder):
+    old, new = make_ca('Old Root CA'), make_ca('Corp Root CA')
+    server = FakeServer(http, values={'LDAP_CA_Cert': pem(old), 'LDAP_Authentication_Password': 'old-' + SECRET},
+                        env_owned=['LDAP_CA_Cert'])
+    server.expect_read()
+    desired = {'LDAP_Search_Page_Size': 500, 'LDAP_CA_Cert': pem(new), 'LDAP_Timeout': 30000,
+               'LDAP_Authentication_Password': SECRET, 'LDAP_Host': 'h'}
+    options = {'LDAP_CA_Cert': 'connection.ca_cert', 'LDAP_Host': 'connection.host'}
+    result = apply_settings(make_client(check_mode=True), desired, 'ldap_settings', check_mode=True, want_diff=True,
+                            options=options, warn=recorder.warn)
+    order = ['LDAP_Host', 'LDAP_Authentication_Password', 'LDAP_CA_Cert', 'LDAP_Timeout', 'LDAP_Search_Page_Size']
+    assert result['changed_ids'] == order
+    assert list(result['diff']['before']) == order and list(result['diff']['after']) == order
+    assert list(result['previous']) == order and len(result['changes']) == 5
+    shown_new = 'CA certificate CN=Corp Root CA,O=Corp,C=US, SHA-256 %s' % colon_fingerprint(new)
+    shown_old = 'CA certificate CN=Old Root CA,O=Corp,C=US, SHA-256 %s' % colon_fingerprint(old)
+    assert result['diff']['after']['LDAP_CA_Cert'] == shown_new and result['previous']['LDAP_CA_Cert'] == shown_old
+    assert result['changes'][2] == 'set connection.ca_cert (LDAP_CA_Cert): "%s" -> "%s"' % (shown_old, shown_new)
+    result.pop('_snapshot')
+    text = json.dumps([result, recorder.warnings], default=str)
+    assert 'BEGIN CERTIFICATE' not in text and SECRET not in text
+    assert any('LDAP_CA_Cert' in w for w in recorder.warnings)  # the environment warning names the id only
+
+
+def test_snapshot_lists_blocked_and_environment_owned_ids_in_the_admin_ui_order(http, make_client):
+    server = FakeServer(http, blocked=['LDAP_Timeout', 'LDAP_BaseDN', 'LDAP_Host'],
+                        env_owned=['LDAP_Port', 'LDAP_Enable'])
+    server.expect_read()
+    snapshot = SettingsApi(make_client()).read()
+    assert snapshot.blocked_ids() == ['LDAP_Host', 'LDAP_Timeout', 'LDAP_BaseDN']
+    assert snapshot.env_owned_ids() == ['LDAP_Enable', 'LDAP_Port']
