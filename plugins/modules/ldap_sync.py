@@ -22,6 +22,13 @@ description:
   - The server runs the sync before it answers. The report compares the user list (C(users.list),
     100 users per request) before and after, so its cost grows with the number of pages of users
     and nothing else. Changes made by others during the sync are included.
+  - "The report names the users (the first 50 of each list, RV(report.omitted) counts the rest) and, with
+    O(report_skipped=true), the directory users the sync skipped: entries that match the sync's search (the saved
+    user search filter and group filter) but have no Rocket.Chat user after it, typically because they have no
+    e-mail address, which the server rejects without saying so. That needs one search of the directory from the
+    host that runs the module (ldap3, the workspace's connection settings and service account); when it cannot
+    be done (no ldap3, directory unreachable from there, settings the server does not disclose) the task warns
+    and still succeeds."
   - In check mode the preconditions are checked and reported, and nothing is sent.
   - C(changed) is true only when a sync ran and changed a user, or Background Sync was turned on.
 author:
@@ -41,6 +48,14 @@ options:
     description:
       - List the users before and after the sync to report what it changed. With V(false) only the
         sync request is sent, and C(changed) is true whenever a sync ran.
+    type: bool
+    default: true
+  report_skipped:
+    description:
+      - With O(report=true), search the directory from the host that runs the module for the users the sync
+        skipped (RV(report.skipped)). The search uses the workspace's saved settings (host, encryption, CA
+        certificate, service account); the bind password is never shown.
+      - With V(false) the directory is not contacted and RV(report.skipped) is not returned.
     type: bool
     default: true
   sync_timeout:
@@ -135,14 +150,64 @@ report:
       description: Usernames that no longer exist.
       type: list
       elements: str
+    roles_changed:
+      description: Users whose roles changed, each with the roles added and removed.
+      type: list
+      elements: dict
+      contains:
+        username:
+          description: The username.
+          type: str
+        added:
+          description: Roles the sync added.
+          type: list
+          elements: str
+        removed:
+          description: Roles the sync removed.
+          type: list
+          elements: str
     roles_added:
       description: Roles added, per username.
       type: dict
     roles_removed:
       description: Roles removed, per username.
       type: dict
+    skipped:
+      description:
+        - Directory users the sync skipped (they match the saved user search and group filter but have no
+          Rocket.Chat user after the sync), by username, each with its DN and the reason when it can be told
+          (no e-mail attribute; a local user with the same username or e-mail the sync does not merge; new users
+          not imported). Empty when they could not be determined (see RV(report.skipped_count)).
+      returned: with O(report_skipped=true)
+      type: list
+      elements: dict
+      contains:
+        username:
+          description: The username the entry would get.
+          type: str
+        dn:
+          description: The entry's DN.
+          type: str
+        reason:
+          description: Why the server skipped it, as far as the directory tells.
+          type: str
+    skipped_count:
+      description:
+        - How many users the sync skipped; V(null) when that could not be determined (see RV(report.skipped_note)).
+      returned: with O(report_skipped=true)
+      type: int
+    skipped_note:
+      description: Why the skipped users could not be determined, or why the list may be incomplete.
+      returned: when the skipped users could not be determined or the list may be incomplete
+      type: str
+    omitted:
+      description:
+        - Per list (C(created), C(updated), C(deactivated), C(reactivated), C(removed), C(roles_changed),
+          C(roles_added), C(roles_removed), C(skipped)), how many users are not named because each list names
+          the first 50 (by username) only. The totals count all of them.
+      type: dict
     totals:
-      description: Counts of each of the above, and of users before and after.
+      description: Counts of each of the above, and of users before and after (all users, not only the named ones).
       type: dict
   sample:
     created: [{"username": "alice", "roles": ["user"], "active": true}]
@@ -150,23 +215,38 @@ report:
     deactivated: []
     reactivated: []
     removed: []
+    roles_changed: [{"username": "bob", "added": ["admin"], "removed": []}]
     roles_added: {"bob": ["admin"]}
     roles_removed: {}
+    skipped:
+      - username: oscar
+        dn: uid=oscar,ou=people,dc=example,dc=org
+        reason: 'no e-mail attribute: no value with "@" in mail (LDAP_Email_Field), LDAP_Default_Domain is empty and
+          there is no single mail value, so the server rejects the entry ("Failed to get email address from LDAP user")'
+    skipped_count: 1
+    omitted: {"created": 0, "updated": 0, "deactivated": 0, "reactivated": 0, "removed": 0, "roles_changed": 0,
+              "roles_added": 0, "roles_removed": 0, "skipped": 0}
     totals: {"users_before": 3, "users_after": 4, "created": 1, "updated": 1, "deactivated": 0,
              "reactivated": 0, "removed": 0, "roles_added": 1, "roles_removed": 0}
 summary:
-  description: The report in one line.
+  description: The report in one line (counts only; the names are in RV(report)).
   returned: when a sync ran with O(report=true)
   type: str
-  sample: 1 created, 1 updated, 0 deactivated, 0 reactivated; 1 roles added, 0 removed (3 users before, 4 after)
+  sample: >-
+    1 created, 1 updated, 0 deactivated, 0 reactivated; 1 roles added, 0 removed (3 users before, 4 after); 1 skipped
+msg:
+  description: The same line as RV(summary).
+  returned: when a sync ran with O(report=true)
+  type: str
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import LDAP_ENTERPRISE
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
 from ansible_collections.chatops.rocketchat.plugins.module_utils.sync_report import (
-    compare, list_users, snapshot, summarize,
+    add_skipped, compare, list_users, snapshot, summarize,
 )
+from ansible_collections.chatops.rocketchat.plugins.module_utils.sync_skipped import PASSWORD, find_skipped
 
 BACKGROUND_SYNC = 'LDAP_Background_Sync'
 
@@ -223,8 +303,18 @@ def run(module, client):
     if before is None:
         result['changed'] = True
         return result
-    report = compare(before, snapshot(list_users(client)))
-    result.update(changed=enable or report.pop('changed'), report=report, summary=summarize(report))
+    users_after = list_users(client)
+    report = compare(before, snapshot(users_after))
+    if params['report_skipped']:
+        password = settings.value(PASSWORD)
+        if isinstance(password, str) and password:
+            client.add_secret(password)
+        skipped, note = find_skipped(settings.values, users_after, redact=client.redact)
+        add_skipped(report, skipped, note)
+        if note:
+            module.warn(note)
+    summary = summarize(report)
+    result.update(changed=enable or report.pop('changed'), report=report, summary=summary, msg=summary)
     return result
 
 
@@ -232,6 +322,7 @@ def main():
     run_module(dict(
         ensure_background_sync=dict(type='bool', default=False),
         report=dict(type='bool', default=True),
+        report_skipped=dict(type='bool', default=True),
         sync_timeout=dict(type='int', default=600),
     ), run)
 

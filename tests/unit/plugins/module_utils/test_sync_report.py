@@ -37,6 +37,9 @@ def test_created_updated_deactivated_and_roles_per_user():
     assert updated["bob"]["active"] == {"before": True, "after": False}
     assert report["totals"] == {"users_before": 3, "users_after": 4, "created": 1, "updated": 2, "deactivated": 1,
                                 "reactivated": 0, "removed": 0, "roles_added": 1, "roles_removed": 1}
+    assert report["roles_changed"] == [{"username": "alice", "added": ["admin"], "removed": []},
+                                       {"username": "bob", "added": [], "removed": ["leader"]}]
+    assert set(report["omitted"].values()) == {0}
     assert report["changed"] is True
     assert sync_report.summarize(report).startswith("1 created, 2 updated, 1 deactivated")
 
@@ -75,3 +78,41 @@ def test_list_users_of_exactly_one_page_costs_one_request():
     client = PagedClient([user(str(i), "u%d" % i) for i in range(100)])
     assert len(sync_report.list_users(client)) == 100
     assert len(client.calls) == 1
+
+
+def test_every_list_names_the_first_50_by_username_and_counts_the_rest():
+    before = [user("a%03d" % i, "old%03d" % i) for i in range(60)]
+    after = [user("a%03d" % i, "old%03d" % i, roles=("user", "admin"), active=False) for i in range(60)]
+    after += [user("n%03d" % i, "new%03d" % i) for i in range(120, 50, -1)]  # 70 new users, out of order
+    report = sync_report.compare(sync_report.snapshot(before), sync_report.snapshot(after))
+    assert [u["username"] for u in report["created"]] == ["new%03d" % i for i in range(51, 101)]
+    assert report["deactivated"] == ["old%03d" % i for i in range(50)]
+    assert sorted(report["roles_added"]) == ["old%03d" % i for i in range(50)]
+    assert report["roles_changed"][0] == {"username": "old000", "added": ["admin"], "removed": []}
+    assert len(report["updated"]) == len(report["roles_changed"]) == 50
+    assert report["omitted"] == {"created": 20, "updated": 10, "deactivated": 10, "reactivated": 0, "removed": 0,
+                                 "roles_changed": 10, "roles_added": 10, "roles_removed": 0}
+    assert report["totals"]["created"] == 70 and report["totals"]["deactivated"] == 60
+    assert report["totals"]["roles_added"] == 60
+
+
+def test_skipped_users_are_named_bounded_and_counted_in_the_summary():
+    report = sync_report.compare(sync_report.snapshot(BEFORE), sync_report.snapshot(BEFORE))
+    skipped = [{"username": "u%02d" % i, "dn": "uid=u%02d,dc=x" % i, "reason": "no e-mail attribute"}
+               for i in range(55, 0, -1)]
+    sync_report.add_skipped(report, skipped)
+    assert [s["username"] for s in report["skipped"]] == ["u%02d" % i for i in range(1, 51)]
+    assert report["skipped_count"] == 55 and report["omitted"]["skipped"] == 5 and "skipped_note" not in report
+    summary = sync_report.summarize(report)
+    assert summary.endswith("(3 users before, 3 after); 55 skipped") and "u01" not in summary
+
+
+def test_undetermined_skipped_users_are_said_so_not_reported_as_none():
+    report = sync_report.compare(sync_report.snapshot(BEFORE), sync_report.snapshot(BEFORE))
+    sync_report.add_skipped(report, None, "skipped users could not be determined: the directory could not be reached")
+    assert report["skipped"] == [] and report["skipped_count"] is None
+    assert report["skipped_note"].startswith("skipped users could not be determined")
+    assert sync_report.summarize(report).endswith("; skipped users not determined")
+    # without the directory search the summary says nothing about skipped users
+    plain = sync_report.compare(sync_report.snapshot(BEFORE), sync_report.snapshot(BEFORE))
+    assert "skipped" not in sync_report.summarize(plain)

@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the chatops.rocketchat collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The directory users an LDAP sync skipped, and why.
+
+A sync of all users (REST-CONTRACT §6.4; Rocket.Chat's ``LDAPEEManager.importNewUsers``) searches
+``(&<LDAP_User_Search_Filter>(<search field>=*))`` under ``LDAP_BaseDN``, keeps the entries the
+group filter admits, maps each one (``mapUserData``) and hands it to the importer. An entry without
+an e-mail address makes ``mapUserData`` throw "Failed to get email address from LDAP user": the
+server logs it and creates no user (8.x answers Sync Now with success all the same). The server
+reports none of this, so ``find_skipped`` repeats the search from the host that runs the module and
+names the admitted entries that have no Rocket.Chat user after the sync, with the reason when it can
+tell (no e-mail; an existing local user the sync does not merge; new users not imported).
+
+The directory part (search and group filter) duplicates what ``directory.py`` is getting as a
+reusable "users a sync would skip" search; once that is in, ``_admitted_entries`` should call it.
+Nothing here may fail a sync: every problem becomes ``(None, note)``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+    DEFAULTS, HAS_LDAP3, DirectoryError, DirectorySettings, SizeLimitExceeded, group_filter_items,
+    group_filter_template, ldap_username, map_user, open_service_connection, passes_group_filter, placeholders,
+    split_list, user_search_filter,
+)
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import UNREADABLE
+
+PASSWORD = 'LDAP_Authentication_Password'
+# Page size of the search when LDAP_Search_Page_Size is 0 (the server would not page; we do, to get every entry).
+FALLBACK_PAGE_SIZE = 500
+NOT_DETERMINED = 'skipped users could not be determined: '
+
+
+def find_skipped(values, users_after, redact=None):
+    """``(skipped, note)``: the admitted directory users without a Rocket.Chat user after the sync.
+
+    ``values``: the workspace's LDAP settings ``{id: value}`` (``UNREADABLE`` for a masked one);
+    ``users_after``: the users as ``users.list`` returns them after the sync. ``skipped`` is a list of
+    ``{username, dn, reason}``, or None when the directory could not be searched; ``note`` says why
+    (or that the list is incomplete). ``redact`` takes secrets out of a message (the client's).
+    """
+    redact = redact or (lambda text: text)
+    if not HAS_LDAP3:
+        return None, NOT_DETERMINED + 'the ldap3 Python library is not installed on the host that runs the module'
+    hidden = [setting_id for setting_id in DEFAULTS if values.get(setting_id) is UNREADABLE]
+    if hidden:
+        return None, NOT_DETERMINED + 'the server does not disclose %s' % ', '.join(hidden)
+    settings = DirectorySettings(dict((i, value) for i, value in values.items() if value is not UNREADABLE))
+    note = None
+    try:
+        conn = open_service_connection(settings)
+    except DirectoryError as exc:
+        return None, NOT_DETERMINED + 'the directory could not be reached from the host that runs the module ' \
+            '(%s): %s' % (exc.stage, redact(exc.message))
+    try:
+        try:
+            entries = _admitted_entries(conn, settings)
+        except SizeLimitExceeded as exc:
+            entries = exc.entries
+            note = ('the list may be incomplete: the directory stopped the search of all users after %d entries '
+                    '(size limit)' % len(entries))
+    except DirectoryError as exc:
+        return None, NOT_DETERMINED + 'the directory search failed (%s): %s' % (exc.stage, redact(exc.message))
+    finally:
+        conn.close()
+    return skipped_entries(settings, entries, users_after), note
+
+
+def search_attributes(settings):
+    """The attributes the skipped-user check reads: search, username, e-mail and unique id fields."""
+    spec = settings.conditional('LDAP_Username_Field')
+    names = placeholders(spec) if '#{' in spec else split_list(spec)
+    names += settings.search_fields + _email_fields(settings) + ['mail']
+    names += split_list(settings.text('LDAP_Unique_Identifier_Field'))
+    return sorted(set(name for name in names if name.lower() != 'dn'))
+
+
+def _email_fields(settings):
+    return split_list(settings.conditional('LDAP_Email_Field'))
+
+
+def _admitted_entries(conn, settings):
+    """The entries a sync of all users considers: the user search with ``*``, then the group filter."""
+    page = settings.number('LDAP_Search_Page_Size')
+    entries = conn.search(settings.text('LDAP_BaseDN'), user_search_filter(settings, '*'), scope=settings.scope,
+                          attributes=search_attributes(settings), page_size=page if page > 0 else FALLBACK_PAGE_SIZE)
+    if group_filter_template(settings) is None or not entries:
+        return entries
+    member_attribute = settings.text('LDAP_Group_Filter_Group_Member_Attribute')
+    member_format = settings.text('LDAP_Group_Filter_Group_Member_Format')
+    if not member_attribute or ':' in member_attribute or \
+            not any(name in member_format for name in ('#{username}', '#{userdn}')):
+        return [entry for entry in entries
+                if passes_group_filter(conn, settings, ldap_username(entry, settings) or '', entry.dn)]
+    # One search of the groups the filter selects, then each entry's member value looked up (as the
+    # server's sync does with searchMembersOfGroupFilter), instead of one search per entry.
+    parts = group_filter_items(settings, member=False)
+    members = set()
+    for group in conn.search(settings.text('LDAP_BaseDN'), '(&%s)' % ''.join(parts) if parts else '(objectclass=*)',
+                             scope='sub', attributes=[member_attribute]):
+        members.update(value.strip().lower() for value in group.texts(member_attribute))
+    return [entry for entry in entries
+            if member_format.replace('#{username}', ldap_username(entry, settings) or '')
+            .replace('#{userdn}', entry.dn).strip().lower() in members]
+
+
+def skipped_entries(settings, entries, users_after):
+    """The ``entries`` (admitted by the sync's search) without a Rocket.Chat user in ``users_after``."""
+    by_username, by_email, by_ldap_id = {}, {}, {}
+    for user in users_after:
+        if user.get('username'):
+            by_username.setdefault(user['username'].lower(), user)
+        for email in user.get('emails') or []:
+            if isinstance(email, dict) and email.get('address'):
+                by_email.setdefault(email['address'].lower(), user)
+        ldap = (user.get('services') or {}).get('ldap') or {}
+        if ldap.get('id'):
+            by_ldap_id[str(ldap['id']).lower()] = user
+    skipped = []
+    for entry in entries:
+        mapped = map_user(entry, settings)
+        if mapped['unique_id'].lower() in by_ldap_id:
+            continue
+        same_name = by_username.get((mapped['username'] or '').lower())
+        same_email = by_email.get(mapped['email'].lower()) if mapped['email'] else None
+        if any(user is not None and user.get('ldap') for user in (same_name, same_email)):
+            continue
+        skipped.append({'username': mapped['username'], 'dn': entry.dn,
+                        'reason': _reason(settings, mapped, same_name or same_email)})
+    return skipped
+
+
+def _reason(settings, mapped, local_user):
+    if not mapped['email']:
+        email_setting = 'LDAP_AD_Email_Field' if settings.is_ad else 'LDAP_Email_Field'
+        fields = _email_fields(settings)
+        where = '%s (%s)' % (', '.join(fields), email_setting) if fields else \
+            'no attribute (%s is empty)' % email_setting
+        return ('no e-mail attribute: no value with "@" in %s, LDAP_Default_Domain is empty and there is no single '
+                'mail value, so the server rejects the entry ("Failed to get email address from LDAP user")' % where)
+    if local_user is not None:
+        same = 'username' if (local_user.get('username') or '').lower() == (mapped['username'] or '').lower() \
+            else 'e-mail address'
+        merge = settings.values.get('LDAP_Background_Sync_Merge_Existent_Users')
+        return ('a Rocket.Chat user %r with the same %s exists and is not linked to LDAP; %s'
+                % (local_user.get('username'), same,
+                   'the sync merges such users only with LDAP_Background_Sync_Merge_Existent_Users on'
+                   if not merge else 'the merge did not happen (see the server log)'))
+    if settings.values.get('LDAP_Background_Sync_Import_New_Users') is False:
+        return 'not imported: LDAP_Background_Sync_Import_New_Users is off'
+    return 'unknown (the server logs the reason; for example the licence\'s user limit, or a sync that failed)'
