@@ -518,8 +518,10 @@ class LdapEngine:
         stale = self._mapped(group_map, [group for group in group_map if group not in groups])
         for name in stale:
             room = self._store.find_channel(str(name).strip())
+            # The server `return`s here, not `continue`s: the first stale name that is missing, a team's
+            # main room or a room just joined ends the removal pass (ee/server/lib/ldap/Manager.ts).
             if room is None or room.get("teamMain") or room["_id"] in joined:
-                continue
+                break
             with self._store.lock:
                 self._store.remove_from_channel(room["_id"], user["_id"])
 
