@@ -34,7 +34,7 @@ def test_channels_a_sync_would_create_are_reported_then_created(sandbox_clean):
     first, second, sync = run.results
     assert first['changed'] and first['missing_groups'] == [], run
     assert first['channels'] == {'to_create': ['ops-room', 'managers'], 'unchecked': [], 'admin_user': 'rocket.cat',
-                                 'admin_user_exists': True}
+                                 'admin_user_exists': True, 'team_main_rooms': []}
     assert json.loads(stored(sandbox, CHANNELS_MAP)) == {'rocket-admin': ['ops-room', 'general'],
                                                          'manager': 'managers'}
     assert not second['changed']
@@ -59,7 +59,8 @@ def test_a_missing_channel_admin_is_reported(sandbox_clean):
     # the rest of the map is the server's default {"employee": "general", "techsupport": ["helpdesk", "support"]}
     # ("support" is the main room of a team)
     assert result['channels'] == {'to_create': ['helpdesk', 'managers'], 'unchecked': [],
-                                  'admin_user': 'nobody-here', 'admin_user_exists': False}
+                                  'admin_user': 'nobody-here', 'admin_user_exists': False,
+                                  'team_main_rooms': ['support']}
     assert any('skips them' in warning for warning in result['warnings'])
     assert writes(sandbox) == []
 

@@ -154,7 +154,8 @@ def test_exclusive_purges_unlisted_groups_and_refuses_to_empty_the_map(sandbox_c
     assert not additive['changed']
     assert purge['changed'] and [g['group'] for g in purge['mapping_changes']['removed']] == ['rocket-admin',
                                                                                             'old-group']
-    assert 'remove group old-group (was roles bot)' in purge['changes']
+    assert 'group old-group (roles bot) is on the server but not in the inventory: removed (exclusive)' \
+        in purge['changes']
     assert refused['failed'] and 'allow_empty' in refused['msg']
     assert removed['changed'] and removed['mappings'] == []
     assert json.loads(stored(sandbox, ROLES_MAP)) == {}
