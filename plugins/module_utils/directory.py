@@ -298,6 +298,7 @@ class DirectoryConnection:
         self.tls = None
         self.conn = None
         self.round_trips = 0
+        self.features = None  # DirectoryFeatures, read once (directory_features)
 
     def __enter__(self):
         return self.open()
@@ -557,6 +558,32 @@ def ldap_username(entry, settings):
     return _template_or_list(entry, settings.conditional('LDAP_Username_Field'))
 
 
+def email_fields(settings):
+    """The attributes the e-mail rule reads (the e-mail field setting, then ``mail``)."""
+    return split_list(settings.conditional('LDAP_Email_Field')) + ['mail']
+
+
+def email_address(entry, settings, username):
+    """``(address, source)`` as the server picks the e-mail of ``entry``, or ``(None, None)`` when it
+    would reject the user ("Failed to get email address from LDAP user").
+
+    ``username`` is the Rocket.Chat username (for ``LDAP_Default_Domain``).
+    """
+    for field in split_list(settings.conditional('LDAP_Email_Field')):
+        if entry.texts(field):
+            # Only the first e-mail attribute the entry has counts, even when no value holds an "@".
+            addresses = [value for value in entry.texts(field) if '@' in value]
+            if addresses:
+                return addresses[0], field
+            break
+    if username and settings.text('LDAP_Default_Domain'):
+        return '%s@%s' % (username, settings.text('LDAP_Default_Domain')), 'LDAP_Default_Domain'
+    mail = entry.texts('mail')
+    if len(mail) == 1 and '@' in mail[0]:
+        return mail[0], 'mail'
+    return None, None
+
+
 def map_user(entry, settings, login_name=None):
     """The Rocket.Chat user a sync or login would make of ``entry``.
 
@@ -564,19 +591,7 @@ def map_user(entry, settings, login_name=None):
     """
     raw_username = ldap_username(entry, settings)
     username = slugify_username(raw_username or login_name or '')
-    email, email_source = None, None
-    for field in split_list(settings.conditional('LDAP_Email_Field')):
-        if entry.texts(field):
-            # Only the first e-mail attribute the entry has counts, even when no value holds an "@".
-            addresses = [value for value in entry.texts(field) if '@' in value]
-            if addresses:
-                email, email_source = addresses[0], field
-            break
-    if email is None and username and settings.text('LDAP_Default_Domain'):
-        email, email_source = '%s@%s' % (username, settings.text('LDAP_Default_Domain')), 'LDAP_Default_Domain'
-    mail = entry.texts('mail')
-    if email is None and len(mail) == 1 and '@' in mail[0]:
-        email, email_source = mail[0], 'mail'
+    email, email_source = email_address(entry, settings, username)
 
     id_attribute, id_value = unique_identifier(entry, settings)
     return {
@@ -794,3 +809,191 @@ def missing_groups(settings, base_dn, filter_template, groups):
     finally:
         conn.close()
     return [group for group in groups if group not in found]
+
+
+# --------------------------------------------------------------------------------------------
+# The users a sync of all users handles (for ldap_check's count and a sync-side report)
+# --------------------------------------------------------------------------------------------
+
+# Which reason a skipped user carries in SyncCandidates.skipped.
+SKIP_NO_EMAIL = 'no e-mail'
+
+
+class SyncCandidates:
+    """What a sync of all users makes of the directory (REST-CONTRACT §6.4).
+
+    ``matching``: the entries the user search with ``*`` finds; ``admitted``: those the group filter
+    admits (all of them when it is off); ``skipped``: the admitted users the server rejects, each
+    ``{username, dn, reason}`` (``reason`` is SKIP_NO_EMAIL: no e-mail address, so the server logs
+    "Failed to get email address from LDAP user" and skips the user); ``importable``: the rest.
+    """
+
+    def __init__(self, matching, admitted, skipped):
+        self.matching = matching
+        self.admitted = admitted
+        self.skipped = skipped
+
+    @property
+    def importable(self):
+        return len(self.admitted) - len(self.skipped)
+
+
+def sync_search_attributes(settings):
+    """The attributes a sync's user search needs here: search fields, username and e-mail attributes."""
+    spec = settings.conditional('LDAP_Username_Field')
+    names = placeholders(spec) if '#{' in spec else split_list(spec)
+    return sorted(set(names + settings.search_fields + email_fields(settings)))
+
+
+def sync_candidates(conn, settings, page_size=0):
+    """The SyncCandidates of the directory behind ``conn`` (opened and bound as the service account).
+
+    One paged search of all users (``page_size``, else LDAP_Search_Page_Size), then the group filter in
+    a constant number of searches where it allows it (``admitted_by_group_filter``). Raises
+    DirectoryError, or SizeLimitExceeded (with the entries received) when the directory stops the search.
+    """
+    page = page_size or max(settings.number('LDAP_Search_Page_Size'), 0)
+    entries = conn.search(settings.text('LDAP_BaseDN'), user_search_filter(settings, '*'), scope=settings.scope,
+                          attributes=sync_search_attributes(settings), page_size=page)
+    admitted = admitted_by_group_filter(conn, settings, entries)
+    skipped = []
+    for entry in admitted:
+        # A sync has no login name: the username comes from the entry alone.
+        username = slugify_username(ldap_username(entry, settings) or '')
+        if email_address(entry, settings, username)[0] is None:
+            skipped.append({'username': username, 'dn': entry.dn, 'reason': SKIP_NO_EMAIL})
+    return SyncCandidates(entries, admitted, skipped)
+
+
+def _member_key(value):
+    return value.strip().lower()
+
+
+def admitted_by_group_filter(conn, settings, entries):
+    """The ``entries`` the login/sync group filter admits (all when it is off).
+
+    The filter is (&(objectclass=C)(<member attr>=<member format>)(<id attr>=<name>)): when the member
+    format names the user, the groups it selects are searched once with their member values and each
+    entry's member value is looked up; otherwise one search per entry.
+    """
+    if group_filter_template(settings) is None or not entries:
+        return list(entries)
+    member_attribute = settings.text('LDAP_Group_Filter_Group_Member_Attribute')
+    member_format = settings.text('LDAP_Group_Filter_Group_Member_Format')
+    if not member_attribute or ':' in member_attribute or \
+            not any(name in member_format for name in ('#{username}', '#{userdn}')):
+        return [entry for entry in entries
+                if passes_group_filter(conn, settings, ldap_username(entry, settings) or '', entry.dn)]
+    parts = group_filter_items(settings, member=False)
+    groups_filter = '(&%s)' % ''.join(parts) if parts else '(objectclass=*)'
+    members = set()
+    for group in conn.search(settings.text('LDAP_BaseDN'), groups_filter, scope='sub', attributes=[member_attribute]):
+        members.update(_member_key(value) for value in group.texts(member_attribute))
+    # A sync puts the entry's LDAP username (before the slug) into #{username}.
+    return [entry for entry in entries
+            if _member_key(member_format.replace('#{username}', ldap_username(entry, settings) or '')
+                           .replace('#{userdn}', entry.dn)) in members]
+
+
+# --------------------------------------------------------------------------------------------
+# What the directory supports: matching rules (nested groups)
+# --------------------------------------------------------------------------------------------
+
+# LDAP_MATCHING_RULE_IN_CHAIN: Active Directory's transitive (nested group) match.
+IN_CHAIN_RULE = '1.2.840.113556.1.4.1941'
+# Root DSE supportedCapabilities of Active Directory (AD DS) and AD LDS, which implement IN_CHAIN_RULE.
+AD_CAPABILITIES = ('1.2.840.113556.1.4.800', '1.2.840.113556.1.4.1851')
+_RULE_OID_RE = re.compile(r'\(\s*([0-9.]+)')
+_RULE_NAME_RE = re.compile(r"NAME\s+(?:'([^']*)'|\(([^)]*)\))")
+
+
+def matching_rules_in(filter_text):
+    """The matching rule OIDs (or names) of the extensible-match items of a filter (placeholders allowed)."""
+    sample = substitute(filter_text or '', username='sample', userdn='cn=sample', group_name='sample')
+    try:
+        root = parse_filter(sample)
+    except FilterSyntaxError:
+        return []
+    rules = []
+    for item in root.items():
+        if item.kind != ':=':
+            continue
+        # attr[:dn]:rule, [:dn]:rule or attr[:dn] (no rule)
+        parts = [part for part in item.attribute.split(':')[1:] if part and part.lower() != 'dn']
+        if parts and parts[-1] not in rules:
+            rules.append(parts[-1])
+    return rules
+
+
+class DirectoryFeatures:
+    """What the root DSE (and, unless it is Active Directory, the subschema) say about the directory.
+
+    ``active_directory``: the root DSE advertises an AD capability; ``matching_rules``: the OIDs the
+    subschema's ``matchingRules`` publishes (None when not read or not published); ``problem``: why
+    the directory could not be asked (then support is unknown).
+    """
+
+    def __init__(self, active_directory=False, matching_rules=None, problem=None):
+        self.active_directory = active_directory
+        self.matching_rules = matching_rules
+        self.problem = problem
+
+    def supports(self, rule):
+        """True, False, or None when unknown."""
+        if self.active_directory and rule == IN_CHAIN_RULE:
+            return True
+        if self.matching_rules is None:
+            return None
+        return rule in self.matching_rules or rule.lower() in self.matching_rules
+
+    def describe(self):
+        if self.problem:
+            return self.problem
+        if self.active_directory:
+            return 'the root DSE advertises Active Directory'
+        if self.matching_rules is None:
+            return 'the directory publishes no matchingRules and its root DSE advertises no Active Directory capability'
+        return ('it is not among the matchingRules of the directory\'s subschema, and its root DSE advertises no '
+                'Active Directory capability')
+
+
+def directory_features(conn):
+    """The DirectoryFeatures of the directory behind ``conn`` (bound), read once per connection.
+
+    One base search of the root DSE (supportedCapabilities, subschemaSubentry); unless that shows
+    Active Directory, one base search of the subschema entry (matchingRules).
+    """
+    cached = getattr(conn, 'features', None)
+    if isinstance(cached, DirectoryFeatures):
+        return cached
+    try:
+        dse = conn.search('', '(objectClass=*)', scope='base',
+                          attributes=['supportedCapabilities', 'subschemaSubentry'])
+    except DirectoryError as exc:
+        features = DirectoryFeatures(problem='the root DSE could not be read (%s)' % exc.message)
+    else:
+        features = _features_from(conn, dse[0] if dse else Entry('', {}))
+    conn.features = features
+    return features
+
+
+def _features_from(conn, dse):
+    if set(dse.texts('supportedCapabilities')) & set(AD_CAPABILITIES):
+        return DirectoryFeatures(active_directory=True)
+    subschema = dse.first('subschemaSubentry')
+    if not subschema:
+        return DirectoryFeatures()
+    try:
+        entries = conn.search(subschema, '(objectClass=subschema)', scope='base', attributes=['matchingRules'])
+    except DirectoryError as exc:
+        return DirectoryFeatures(problem='the subschema %s could not be read (%s)' % (subschema, exc.message))
+    rules = set()
+    for entry in entries:
+        for definition in entry.texts('matchingRules'):
+            match = _RULE_OID_RE.match(definition)
+            if match:
+                rules.add(match.group(1))
+            names = _RULE_NAME_RE.search(definition)
+            if names:
+                rules.update(name.lower() for name in re.findall(r"[^'\s]+", names.group(1) or names.group(2)))
+    return DirectoryFeatures(matching_rules=rules if entries else None)

@@ -15,16 +15,23 @@ __metaclass__ = type
 import ssl
 import time
 
+from collections import OrderedDict
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    USER_PLACEHOLDERS, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint, MembershipSpec,
-    SizeLimitExceeded, find_users, group_filter_items, group_filter_template, ldap_username, map_user, membership,
-    passes_group_filter, placeholders, resolve_host, split_list, substitute, tcp_probe, team_names,
-    user_search_filter, wrap_filter,
+    IN_CHAIN_RULE, USER_PLACEHOLDERS, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint,
+    MembershipSpec, SizeLimitExceeded, directory_features, find_users, group_filter_template, map_user,
+    matching_rules_in, membership, passes_group_filter, placeholders, resolve_host, split_list, substitute,
+    sync_candidates, tcp_probe, team_names, user_search_filter, wrap_filter,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import (
-    CHANNELS, ROLES, TEAMS, MappingError, check_filter, check_roles, parse_stored_map,
+    CHANNEL_MAPPING, CHANNELS, MAX_NAME_LOOKUPS, ROLE_MAPPING, ROLES, TEAM_MAPPING, TEAMS, MappingError, check_filter,
+    check_roles, normalize_entries, parse_stored_map, plan_map, serialize_map,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import FilterSyntaxError, validate_filter
+from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
+    FilterSyntaxError, coerce, validate_filter,
+)
 
 OK, WARN, FAIL = 'ok', 'warn', 'fail'
 STATUS_ORDER = (OK, WARN, FAIL)
@@ -33,6 +40,9 @@ CERT_EXPIRY_WARN_DAYS = 14
 COUNT_PAGE_SIZE = 500
 # OpenLDAP's default sizelimit: unpaged searches past it end early on a default slapd.
 SMALLEST_UNPAGED_CAP = 500
+# How many users a sync would skip are named in the check's detail, and returned.
+SKIPPED_NAMED = 10
+SKIPPED_RETURNED = 100
 # Sample values used to check that a filter is still well-formed once the server substituted it.
 _SAMPLE_USER = 'sample.user'
 _SAMPLE_DN = 'uid=sample.user,ou=people,dc=example,dc=org'
@@ -182,6 +192,162 @@ def check_teams_config(settings):
     return OK, '%d group(s) mapped to teams, query %s' % (len(mapping), query), mapping
 
 
+def lookup_mapped_channels(client, values):
+    """The rooms the channel map names, looked up with ``channels.info?roomName=`` (at most MAX_NAME_LOOKUPS).
+
+    ``values``: the settings ({id: value}). Returns ``{'rooms': {name: room or None}, 'unchecked': [names]}``,
+    or None when channel sync is off or the map is empty or unreadable (nothing to look up).
+    """
+    settings = DirectorySettings(values)
+    if not settings.get('LDAP_Sync_User_Data_Channels'):
+        return None
+    mapping, problem = parse_map(settings, CHANNELS)
+    if problem or not mapping:
+        return None
+    names = []
+    for channels in mapping.values():
+        for name in channels:
+            # The server trims each mapped name before it looks the room up.
+            if name.strip() and name.strip() not in names:
+                names.append(name.strip())
+    rooms = OrderedDict()
+    for name in names[:MAX_NAME_LOOKUPS]:
+        try:
+            rooms[name] = client.get('channels.info', {'roomName': name}).get('channel')
+        except RocketChatError as exc:
+            if exc.status != 400:  # 400: no such channel (a sync creates it)
+                raise
+            rooms[name] = None
+    return {'rooms': rooms, 'unchecked': names[MAX_NAME_LOOKUPS:]}
+
+
+def check_team_main_rooms(settings, lookup):
+    """Channel-map entries naming a team's main room, which the server's channel sync never joins."""
+    mapping = parse_map(settings, CHANNELS)[0] or {}
+    teams = []
+    for group, channels in mapping.items():
+        for name in channels:
+            room = lookup['rooms'].get(name.strip())
+            if room and room.get('teamMain'):
+                teams.append('%s (group %s)' % (name.strip(), group))
+    unchecked = lookup['unchecked']
+    note = ''
+    if unchecked:
+        note = '; %d mapped channel(s) not looked up (at most %d per run, one request each): %s' % (
+            len(unchecked), MAX_NAME_LOOKUPS, ', '.join(unchecked))
+    if teams:
+        return WARN, ('the channel map names the main room of a team: %s. The server\'s channel sync never adds a '
+                      'user to a team\'s main room; it only logs "Can\'t add user to channel ... because it is a '
+                      'team". Map these groups to the teams with ldap_team_mapping (LDAP_Groups_To_Rocket_Chat_Teams) '
+                      'instead%s' % (', '.join(teams), note))
+    return OK, 'none of the %d mapped channel(s) looked up is a team\'s main room%s' % (len(lookup['rooms']), note)
+
+
+# --------------------------------------------------------------------------------------------
+# The maps the mapping modules would leave (role_mapping, channel_mapping, team_mapping)
+# --------------------------------------------------------------------------------------------
+
+# ldap_check's option -> the mapping module whose options it takes.
+MAPPING_MODULE_OPTIONS = (('role_mapping', ROLE_MAPPING), ('channel_mapping', CHANNEL_MAPPING),
+                          ('team_mapping', TEAM_MAPPING))
+# The options of the mapping modules ldap_check uses besides their settings options (enabled, base_dn, ...).
+# The others only matter when writing: the plain ones (validate_groups) are accepted and ignored; nested ones
+# (connection settings a mapping module may take) are left out, since ldap_check has its own.
+USED_MAPPING_OPTIONS = ('mappings', 'state', 'exclusive', 'allow_empty')
+
+
+def mapping_options_argument_spec():
+    """ldap_check's ``role_mapping``, ``channel_mapping`` and ``team_mapping``: each a dict of its mapping
+    module's options (the argument spec comes from mapping.py), less the nested options ldap_check ignores."""
+    spec = {}
+    for option, module_spec in MAPPING_MODULE_OPTIONS:
+        options = dict((name, option_spec) for name, option_spec in module_spec.argument_spec().items()
+                       if name in USED_MAPPING_OPTIONS or name in module_spec.settings or 'options' not in option_spec)
+        spec[option] = dict(type='dict', options=options)
+    return spec
+
+
+def _mapping_setting_value(option, name, value):
+    """A mapping module's plain option as the value it stores (``name_attributes`` becomes a comma list)."""
+    if name == 'name_attributes':
+        names = [item.strip() for item in value if item and item.strip()]
+        if not names:
+            raise ModuleFailure('%s.name_attributes must name at least one attribute' % option,
+                                invalid=['%s.name_attributes' % option])
+        return ','.join(names)
+    return value.strip() if isinstance(value, str) else value
+
+
+def apply_mapping_options(values, given, params):
+    """Put into ``values`` ({id: value}, in place) the settings each given mapping option would leave.
+
+    ``params``: ldap_check's parameters (``role_mapping``... each None, {} or a mapping module's options);
+    ``given``: the ids the task's other options set (an id is set once). The map is planned as the
+    mapping module plans it, from the map in ``values`` (the saved one with source=workspace; empty, or the
+    raw ``settings`` one, with source=options); the plain options (base_dn, filter, enabled, ...) override the
+    settings. Returns the ``(name, status, detail)`` notes for the report; raises ModuleFailure on bad input.
+    """
+    notes = []
+    for option, spec in MAPPING_MODULE_OPTIONS:
+        params_of = params.get(option) or {}
+        kind = spec.kind
+        plain = dict((name, params_of[name]) for name in spec.settings if params_of.get(name) is not None)
+        state = params_of.get('state') or 'present'
+        exclusive = bool(params_of.get('exclusive'))
+        try:
+            entries = normalize_entries(params_of.get('mappings'), kind, state)
+        except MappingError as exc:
+            raise ModuleFailure('%s.%s' % (option, exc), invalid=['%s.mappings' % option])
+        if not (plain or entries or exclusive or state == 'absent'):
+            continue  # {} (or left out): not managed, the saved (or given) map and settings stand
+        if state == 'absent' and exclusive:
+            raise ModuleFailure('%s.exclusive: true only applies to state=present' % option,
+                                invalid=['%s.exclusive' % option])
+        for name, value in plain.items():
+            setting_id = spec.setting(name)
+            where = '%s.%s' % (option, name)
+            if setting_id in given:
+                raise ModuleFailure('%s: %s is already set by %s; give it once'
+                                    % (where, setting_id, given[setting_id]), invalid=[where])
+            values[setting_id] = coerce(setting_id, _mapping_setting_value(option, name, value), where)
+        try:
+            stored = parse_stored_map(values.get(kind.map_setting), kind)
+        except MappingError as exc:
+            if not exclusive:
+                notes.append((option, FAIL, '%s; %s refuses to apply %s to it unless '
+                              'exclusive=true, which replaces it' % (exc, spec.owner, option)))
+                continue
+            stored = None
+        if not entries and not exclusive and not stored.problems:
+            continue  # the map stays as it is
+        if kind.map_setting in given:
+            raise ModuleFailure('%s.mappings: %s is already set by %s; give it once' % (
+                option, kind.map_setting, given[kind.map_setting]), invalid=['%s.mappings' % option])
+        try:
+            after = plan_map(stored.groups if stored else OrderedDict(), entries, state, exclusive,
+                             bool(params_of.get('allow_empty')))
+        except MappingError as exc:
+            raise ModuleFailure('%s.mappings: %s' % (option, exc), invalid=['%s.mappings' % option])
+        values[kind.map_setting] = serialize_map(after, kind)
+    return notes
+
+
+def previewed_maps(values):
+    """The maps the checks use: ``{roles: [{group, roles}], channels: [...], teams: [...]}``.
+
+    A map that cannot be read is left out (its check says why).
+    """
+    settings = DirectorySettings(values)
+    maps = {}
+    for kind in (ROLES, CHANNELS, TEAMS):
+        try:
+            stored = parse_stored_map(settings.get(kind.map_setting), kind)
+        except MappingError:
+            continue
+        maps[kind.plural] = [{'group': group, kind.plural: list(items)} for group, items in stored.groups.items()]
+    return maps
+
+
 # --------------------------------------------------------------------------------------------
 # Directory checks
 # --------------------------------------------------------------------------------------------
@@ -247,27 +413,30 @@ def check_base_dn(conn, setting_id, base_dn, fallback_note=''):
     return OK, '%s exists' % base_dn
 
 
-def _member_key(value):
-    return value.strip().lower()
-
-
 def check_user_count(settings, conn):
-    """How many users a sync would import: the user search with * , then the group filter."""
+    """How many users a sync would import: the user search with *, the group filter, the e-mail rule.
+
+    The users the server would reject (no e-mail) are named: the first SKIPPED_NAMED in the detail,
+    the first SKIPPED_RETURNED in the result (``directory.sync_candidates`` finds them).
+    """
     search = user_search_filter(settings, '*')
     page = settings.number('LDAP_Search_Page_Size')
-    entries = conn.search(settings.text('LDAP_BaseDN'), search, scope=settings.scope,
-                          attributes=_username_attributes(settings),
-                          page_size=page if page > 0 else COUNT_PAGE_SIZE)
-    total = len(entries)
+    candidates = sync_candidates(conn, settings, page_size=page if page > 0 else COUNT_PAGE_SIZE)
+    total = len(candidates.matching)
     detail = '%d entr%s match %s' % (total, 'y' if total == 1 else 'ies', search)
-    passing = total
-    template = group_filter_template(settings)
-    if template is not None and total:
-        passing = _count_group_filter(settings, conn, entries)
-        detail += '; %d of them pass the group filter' % passing
+    if group_filter_template(settings) is not None and total:
+        detail += '; %d of them pass the group filter' % len(candidates.admitted)
+    skipped = candidates.skipped
+    passing = candidates.importable
     status = OK
-    limit = settings.number('LDAP_Search_Size_Limit')
     notes = []
+    if skipped:
+        status = WARN
+        notes.append('a sync skips %d user%s without an e-mail address (the server logs "Failed to get email '
+                     'address from LDAP user"; set LDAP_Default_Domain or fill %s): %s' % (
+                         len(skipped), '' if len(skipped) == 1 else 's',
+                         settings.conditional('LDAP_Email_Field') or 'the e-mail attribute', name_skipped(skipped)))
+    limit = settings.number('LDAP_Search_Size_Limit')
     if limit > 0 and total > limit:
         # The server's search of all users carries this size limit; the directory answers
         # sizeLimitExceeded, which the server treats as a failed search.
@@ -275,44 +444,25 @@ def check_user_count(settings, conn):
         notes.append('more than LDAP_Search_Size_Limit (%d): the server\'s search of all users ends with '
                      'sizeLimitExceeded, so a sync stops without importing anyone; raise the limit' % limit)
     if page <= 0 and total > SMALLEST_UNPAGED_CAP:
-        status = WARN
+        status = WARN if status == OK else status
         notes.append('LDAP_Search_Page_Size is 0 (no paging): directories usually cap unpaged searches '
                      '(OpenLDAP at 500, AD at 1000)')
     if passing == 0:
-        status = WARN
+        status = WARN if status == OK else status
         notes.append('a sync would import nobody')
     if notes:
         detail += ': ' + '; '.join(notes)
-    return status, detail, {'matching': total, 'importable': passing}
+    return status, detail, {'matching': total, 'importable': passing, 'skipped_count': len(skipped),
+                            'skipped': skipped[:SKIPPED_RETURNED]}
 
 
-def _username_attributes(settings):
-    """The attributes the user search and the username mapping read (not the whole entries)."""
-    spec = settings.conditional('LDAP_Username_Field')
-    names = placeholders(spec) if '#{' in spec else split_list(spec)
-    return sorted(set(names + settings.search_fields)) or ['1.1']
-
-
-def _count_group_filter(settings, conn, entries):
-    """Users passing the group filter, in a constant number of searches when the filter allows it.
-
-    The filter is (&(objectclass=C)(<member attr>=<member format>)(<id attr>=<name>)): the groups it
-    selects are searched once with their member values, then each user's member value is looked up.
-    """
-    member_attribute = settings.text('LDAP_Group_Filter_Group_Member_Attribute')
-    member_format = settings.text('LDAP_Group_Filter_Group_Member_Format')
-    if not member_attribute or not any(name in member_format for name in ('#{username}', '#{userdn}')):
-        return sum(1 for entry in entries
-                   if passes_group_filter(conn, settings, ldap_username(entry, settings) or '', entry.dn))
-    parts = group_filter_items(settings, member=False)
-    groups_filter = '(&%s)' % ''.join(parts) if parts else '(objectclass=*)'
-    members = set()
-    for group in conn.search(settings.text('LDAP_BaseDN'), groups_filter, scope='sub', attributes=[member_attribute]):
-        members.update(_member_key(value) for value in group.texts(member_attribute))
-    # A sync puts the entry's LDAP username (before the slug) into #{username}.
-    return sum(1 for entry in entries
-               if _member_key(member_format.replace('#{username}', ldap_username(entry, settings) or '')
-                              .replace('#{userdn}', entry.dn)) in members)
+def name_skipped(skipped, limit=SKIPPED_NAMED):
+    """``alice (dn), bob (dn) and 3 more``: the first ``limit`` users of a SyncCandidates.skipped list."""
+    named = ', '.join('%s (%s)' % (user['username'], user['dn']) if user['username'] else user['dn']
+                      for user in skipped[:limit])
+    if len(skipped) > limit:
+        named += ' and %d more' % (len(skipped) - limit)
+    return named
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,7 +518,7 @@ def _check_mapping(settings, mapped):
                       'user")' % (settings.conditional('LDAP_Email_Field') or 'the e-mail fields'))
     detail = 'becomes username %r, e-mail %r%s, name %r, unique id %s=%s' % (
         mapped['username'], mapped['email'],
-        ' (from LDAP_Default_Domain)' if mapped['email_source'] == 'default domain' else '',
+        ' (from LDAP_Default_Domain)' if mapped['email_source'] == 'LDAP_Default_Domain' else '',
         mapped['name'], mapped['unique_id_attribute'], mapped['unique_id'])
     if not mapped['username']:
         return FAIL, detail + ': the username is empty'
@@ -434,12 +584,14 @@ def _check_user_bind(settings, userdn, password, group_verdict):
 # The whole run
 # --------------------------------------------------------------------------------------------
 
-def run_checks(values, users=(), roles=None, notes=()):
+def run_checks(values, users=(), roles=None, notes=(), channel_rooms=None):
     """Run every check for the settings ``values`` ({setting id: value}).
 
     ``users``: [{username, password?}]; ``roles``: the server's roles (roles.list items) when known
     (mapped roles are then checked). Returns ``(report, result)``; ``result`` holds ``users`` (the
     previews) and ``import_count``. ``notes``: ``(name, status, detail)`` items the caller found first.
+    ``channel_rooms``: ``lookup_mapped_channels``' answer when the workspace was asked (team main rooms
+    are then checked).
     """
     settings = DirectorySettings(values)
     report = Report()
@@ -458,6 +610,8 @@ def run_checks(values, users=(), roles=None, notes=()):
                                          roles if kind == 'roles' else None)
             if mapping and status != FAIL:
                 specs.append((spec, mapping))
+            if kind == 'channels' and channel_rooms is not None:
+                report.run('channels mapping: team main rooms', check_team_main_rooms, settings, channel_rooms)
     teams_map = None
     if settings.get('LDAP_Enable_LDAP_Groups_To_RC_Teams'):
         status, mapping = report.run('teams mapping', check_teams_config, settings)
@@ -493,6 +647,13 @@ def run_checks(values, users=(), roles=None, notes=()):
             if report.run('base DN: teams', check_base_dn, conn, 'LDAP_Teams_BaseDN (or LDAP_BaseDN)',
                           teams_base)[0] == FAIL:
                 teams_map = None  # like roles and channels: no per-user grants from a base DN that failed
+        uses = filters_in_use(settings, specs, teams_map)
+        if any(matching_rules_in(text) for _part, _setting, text in uses):
+            status, parts = report.run('filter: matching rules', check_matching_rules, conn, uses)
+            # No per-user grants from a filter that matches nothing (they would read "in no group").
+            specs = [(spec, mapping) for spec, mapping in specs if spec.kind not in (parts or ())]
+            if 'teams' in (parts or ()):
+                teams_map = None
         if not base_ok:
             return report, result
         status, counts = report.run('users to import', _guard_size_limit(check_user_count), settings, conn)
@@ -504,13 +665,75 @@ def run_checks(values, users=(), roles=None, notes=()):
     return report, result
 
 
+# What a filter that matches nothing does, per setting (for the matching rule check).
+_MATCHES_NOTHING = {
+    'user search': 'the user search finds nobody: no LDAP login works and a sync imports nobody',
+    'group filter': 'the group filter admits nobody: every LDAP login is refused and a sync imports nobody',
+    'roles': 'no user is in any mapped group: role sync grants no role',
+    'channels': 'no user is in any mapped group: channel sync joins no channel',
+    'teams': 'the teams query finds no group: team sync adds nobody to a team',
+}
+_GROUP_FILTER_IDS = ('LDAP_Group_Filter_ObjectClass', 'LDAP_Group_Filter_Group_Member_Attribute',
+                     'LDAP_Group_Filter_Group_Member_Format', 'LDAP_Group_Filter_Group_Id_Attribute',
+                     'LDAP_Group_Filter_Group_Name')
+
+
+def filters_in_use(settings, specs, teams_map):
+    """``[(part, setting id, filter text)]``: the filters the server runs with these settings (role and
+    channel filters of ``specs`` and the teams query only when those syncs are on)."""
+    uses = [('user search', 'LDAP_User_Search_Filter', wrap_filter(settings.text('LDAP_User_Search_Filter')))]
+    template = group_filter_template(settings)
+    if template is not None:
+        holder = [setting_id for setting_id in _GROUP_FILTER_IDS if ':' in settings.text(setting_id)]
+        uses.append(('group filter', 'the group filter (%s)' % ', '.join(holder or ['LDAP_Group_Filter_*']), template))
+    for spec, _mapping in specs:
+        uses.append((spec.kind, spec.filter_id, spec.filter))
+    if teams_map is not None:
+        uses.append(('teams', 'LDAP_Query_To_Get_User_Teams', settings.text('LDAP_Query_To_Get_User_Teams')))
+    return uses
+
+
+def check_matching_rules(conn, uses):
+    """Filters with an extensible match whose matching rule the directory does not support match nothing.
+
+    ``uses``: from ``filters_in_use``. The directory is asked once (``directory_features``), and only when
+    a filter names a matching rule. Returns ``(status, detail, parts)``; ``parts`` are the ``uses`` parts
+    whose filter matches nothing.
+    """
+    ruled = [(part, setting, text, rule) for part, setting, text in uses for rule in matching_rules_in(text)]
+    if not ruled:
+        return OK, 'no filter uses a matching rule', []
+    features = directory_features(conn)
+    failed, unknown, supported, parts = [], [], [], []
+    for part, setting, text, rule in ruled:
+        verdict = features.supports(rule)
+        name = '%s (LDAP_MATCHING_RULE_IN_CHAIN, nested groups)' % rule if rule == IN_CHAIN_RULE else rule
+        if verdict is False:
+            failed.append('%s %s uses the matching rule %s, which the directory does not support (%s): it evaluates '
+                          'such an item as Undefined, so the filter matches nothing: %s' % (
+                              setting, text, name, features.describe(), _MATCHES_NOTHING[part]))
+            if part not in parts:
+                parts.append(part)
+        elif verdict is None and rule == IN_CHAIN_RULE:
+            unknown.append('%s uses the matching rule %s, and whether the directory supports it is unknown (%s): '
+                           'if it does not, the filter matches nothing' % (setting, name, features.describe()))
+        else:
+            supported.append('%s: %s' % (setting, name))
+    if failed:
+        return FAIL, '; '.join(failed), parts
+    if unknown:
+        return WARN, '; '.join(unknown), parts
+    return OK, 'the directory supports the matching rules the filters use (%s)' % '; '.join(supported), parts
+
+
 def _guard_size_limit(check):
     def guarded(settings, conn):
         try:
             return check(settings, conn)
         except SizeLimitExceeded as exc:
             return WARN, ('the directory stopped the count at %d entries (its own size limit for this account)'
-                          % len(exc.entries)), {'matching': len(exc.entries), 'importable': None}
+                          % len(exc.entries)), {'matching': len(exc.entries), 'importable': None,
+                                                'skipped_count': None, 'skipped': None}
     return guarded
 
 

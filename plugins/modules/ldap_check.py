@@ -22,8 +22,15 @@ description:
     roles, channels, teams); the syntax of every filter and its C(#{...}) placeholders (a role or
     channel filter without C(#{groupName}) while several groups are mapped grants every mapped role
     to every matching user: a failure); the role, channel and team maps (JSON, base DN, roles the
-    server does not have); how many users a sync would import (the user search and the group filter),
-    against the server's search size limit and page size."
+    server does not have); filters with a matching rule the directory does not support, such as Active
+    Directory's nested-group rule C(1.2.840.113556.1.4.1941) (C(LDAP_MATCHING_RULE_IN_CHAIN)) on OpenLDAP,
+    where the filter matches nothing (a failure; the root DSE, and unless it shows Active Directory the
+    subschema's C(matchingRules), are read once, only when a filter names a matching rule); with
+    O(source=workspace), channel-map entries that name a team's main room, which the server's channel sync
+    never joins (a warning; at most 10 rooms are looked up, one C(channels.info) request each); how many
+    users a sync would import (the user search, the group filter and the e-mail rule), against the server's
+    search size limit and page size, naming the users a sync would skip because they have no e-mail address
+    (a warning)."
   - "For each user in O(users): that exactly one entry matches the server's user search; the
     Rocket.Chat user it becomes (username, e-mail, name, unique identifier and its attribute; no e-mail
     is a failure, since the server rejects such users); the group filter's verdict; whether the
@@ -32,6 +39,9 @@ description:
   - The settings come from the same options as M(chatops.rocketchat.ldap_settings), so one variable
     can feed both modules and candidate settings can be checked before they are saved, or from the
     workspace (O(source=workspace)), where the options given override the saved values.
+  - The role, channel and team maps come from O(role_mapping), O(channel_mapping) and O(team_mapping), which
+    take the options of M(chatops.rocketchat.ldap_role_mapping), M(chatops.rocketchat.ldap_channel_mapping) and
+    M(chatops.rocketchat.ldap_team_mapping); the maps those modules would leave are checked, not the saved ones.
   - Group memberships of a user are resolved with one search for all mapped groups where the filter
     allows it, not one search per group.
   - Nothing is written anywhere; C(changed) is always false. The task fails according to O(fail_on).
@@ -79,6 +89,213 @@ options:
         description:
           - The user's password. When given, the module binds as the user, as an LDAP login does.
           - Never shown in results.
+        type: str
+  role_mapping:
+    description:
+      - The role map and settings that M(chatops.rocketchat.ldap_role_mapping) with these options would leave, checked
+        instead of the saved ones. It takes that module's options (those that only matter when writing are
+        ignored; connection settings are taken from this task, not from this option).
+      - The map is planned as that module plans it (O(role_mapping.state), O(role_mapping.exclusive),
+        O(role_mapping.allow_empty)), from the saved map with O(source=workspace), or from an empty map (or the one
+        given in O(settings)) with O(source=options). The other options given override the saved settings.
+      - An empty dictionary (or leaving the option out) means the role map is not managed; the saved map and
+        settings are checked.
+      - A setting must not also be set through O(settings) or a typed option.
+    type: dict
+    suboptions:
+      mappings:
+        description:
+          - Groups and the roles their members get, as in M(chatops.rocketchat.ldap_role_mapping).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          group:
+            description: LDAP group name.
+            type: str
+            required: true
+          roles:
+            description:
+              - Role names. A single name may be given as a string.
+              - Required with O(role_mapping.state=present).
+            type: list
+            elements: str
+      state:
+        description:
+          - V(present) adds or updates the listed mappings, V(absent) removes them, as the mapping module does.
+        type: str
+        choices: [present, absent]
+        default: present
+      exclusive:
+        description:
+          - With V(true), groups not listed in O(role_mapping.mappings) are left out of the previewed map.
+        type: bool
+        default: false
+      allow_empty:
+        description:
+          - Allow O(role_mapping.exclusive=true) with no mappings to empty a map that has groups.
+        type: bool
+        default: false
+      validate_groups:
+        description:
+          - Accepted and ignored. It only matters to M(chatops.rocketchat.ldap_role_mapping), which looks the
+            groups up before writing; ldap_check resolves the mapped groups of each user in O(users).
+        type: bool
+        default: false
+      enabled:
+        description: Overrides C(LDAP_Sync_User_Data_Roles).
+        type: bool
+      auto_remove:
+        description: Overrides C(LDAP_Sync_User_Data_Roles_AutoRemove) (not used by the checks).
+        type: bool
+      base_dn:
+        description: Overrides C(LDAP_Sync_User_Data_Roles_BaseDN).
+        type: str
+      filter:
+        description: Overrides C(LDAP_Sync_User_Data_Roles_Filter).
+        type: str
+      validation_strategy:
+        description: Overrides C(LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy).
+        type: str
+        choices: [each_group, once]
+  channel_mapping:
+    description:
+      - The channel map and settings that M(chatops.rocketchat.ldap_channel_mapping) with these options would leave,
+        checked instead of the saved ones. It takes that module's options (those that only matter when writing are
+        ignored; connection settings are taken from this task, not from this option).
+      - The map is planned as that module plans it (O(channel_mapping.state), O(channel_mapping.exclusive),
+        O(channel_mapping.allow_empty)), from the saved map with O(source=workspace), or from an empty map (or the one
+        given in O(settings)) with O(source=options). The other options given override the saved settings.
+      - An empty dictionary (or leaving the option out) means the channel map is not managed; the saved map and
+        settings are checked.
+      - A setting must not also be set through O(settings) or a typed option.
+    type: dict
+    suboptions:
+      mappings:
+        description:
+          - Groups and the channels their members get, as in M(chatops.rocketchat.ldap_channel_mapping).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          group:
+            description: LDAP group name.
+            type: str
+            required: true
+          channels:
+            description:
+              - Channel names. A single name may be given as a string.
+              - Required with O(channel_mapping.state=present).
+            type: list
+            elements: str
+      state:
+        description:
+          - V(present) adds or updates the listed mappings, V(absent) removes them, as the mapping module does.
+        type: str
+        choices: [present, absent]
+        default: present
+      exclusive:
+        description:
+          - With V(true), groups not listed in O(channel_mapping.mappings) are left out of the previewed map.
+        type: bool
+        default: false
+      allow_empty:
+        description:
+          - Allow O(channel_mapping.exclusive=true) with no mappings to empty a map that has groups.
+        type: bool
+        default: false
+      validate_groups:
+        description:
+          - Accepted and ignored. It only matters to M(chatops.rocketchat.ldap_channel_mapping), which looks the
+            groups up before writing; ldap_check resolves the mapped groups of each user in O(users).
+        type: bool
+        default: false
+      enabled:
+        description: Overrides C(LDAP_Sync_User_Data_Channels).
+        type: bool
+      admin_user:
+        description: Overrides C(LDAP_Sync_User_Data_Channels_Admin) (not used by the checks).
+        type: str
+      auto_remove:
+        description: Overrides C(LDAP_Sync_User_Data_Channels_Enforce_AutoChannels) (not used by the checks).
+        type: bool
+      base_dn:
+        description: Overrides C(LDAP_Sync_User_Data_Channels_BaseDN).
+        type: str
+      filter:
+        description: Overrides C(LDAP_Sync_User_Data_Channels_Filter).
+        type: str
+      validation_strategy:
+        description: Overrides C(LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy).
+        type: str
+        choices: [each_group, once]
+  team_mapping:
+    description:
+      - The team map and settings that M(chatops.rocketchat.ldap_team_mapping) with these options would leave, checked
+        instead of the saved ones. It takes that module's options (those that only matter when writing are
+        ignored; connection settings are taken from this task, not from this option).
+      - The map is planned as that module plans it (O(team_mapping.state), O(team_mapping.exclusive),
+        O(team_mapping.allow_empty)), from the saved map with O(source=workspace), or from an empty map (or the one
+        given in O(settings)) with O(source=options). The other options given override the saved settings.
+      - An empty dictionary (or leaving the option out) means the team map is not managed; the saved map and
+        settings are checked.
+      - A setting must not also be set through O(settings) or a typed option.
+    type: dict
+    suboptions:
+      mappings:
+        description:
+          - Groups and the teams their members get, as in M(chatops.rocketchat.ldap_team_mapping).
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          group:
+            description: LDAP group name.
+            type: str
+            required: true
+          teams:
+            description:
+              - Team names. A single name may be given as a string.
+              - Required with O(team_mapping.state=present).
+            type: list
+            elements: str
+      state:
+        description:
+          - V(present) adds or updates the listed mappings, V(absent) removes them, as the mapping module does.
+        type: str
+        choices: [present, absent]
+        default: present
+      exclusive:
+        description:
+          - With V(true), groups not listed in O(team_mapping.mappings) are left out of the previewed map.
+        type: bool
+        default: false
+      allow_empty:
+        description:
+          - Allow O(team_mapping.exclusive=true) with no mappings to empty a map that has groups.
+        type: bool
+        default: false
+      validate_groups:
+        description:
+          - Accepted and ignored. It only matters to M(chatops.rocketchat.ldap_team_mapping), which looks the
+            groups up before writing; ldap_check resolves the mapped groups of each user in O(users).
+        type: bool
+        default: false
+      enabled:
+        description: Overrides C(LDAP_Enable_LDAP_Groups_To_RC_Teams).
+        type: bool
+      validate_each_login:
+        description: Overrides C(LDAP_Validate_Teams_For_Each_Login) (not used by the checks).
+        type: bool
+      base_dn:
+        description: Overrides C(LDAP_Teams_BaseDN).
+        type: str
+      name_attributes:
+        description: Overrides C(LDAP_Teams_Name_Field).
+        type: list
+        elements: str
+      query:
+        description: Overrides C(LDAP_Query_To_Get_User_Teams).
         type: str
   fail_on:
     description:
@@ -133,6 +350,21 @@ EXAMPLES = r'''
       LDAP_Sync_User_Data_Roles_BaseDN: ou=groups,dc=example,dc=org
       LDAP_Sync_User_Data_Roles_Filter: (&(objectClass=posixGroup)(memberUid=#{username}))
       LDAP_Sync_User_Data_RolesMap: {"rocket-admin": "admin", "support": "livechat-agent"}
+
+- name: Preview the maps from Git before the mapping modules write them (the role's preflight)
+  chatops.rocketchat.ldap_check:
+    source: workspace
+    role_mapping: "{{ ldap_role_mapping }}"        # the options of ldap_role_mapping; {} = the saved map
+    channel_mapping:
+      enabled: true
+      base_dn: ou=groups,dc=example,dc=org
+      filter: (&(cn=#{groupName})(member=#{userdn}))
+      mappings:
+        - group: developers
+          channels: [dev, general]
+    team_mapping: {}
+    users:
+      - username: alice
 '''
 
 RETURN = r'''
@@ -163,10 +395,36 @@ summary:
   type: dict
   sample: {ok: 18, warn: 1, fail: 0}
 import_count:
-  description: Users a sync would find (C(matching)) and import after the group filter (C(importable)).
+  description: What a sync of all users would do with the directory.
   returned: when the directory could be searched
   type: dict
-  sample: {matching: 32, importable: 30}
+  sample: {matching: 32, importable: 29, skipped_count: 1,
+           skipped: [{username: oscar, dn: "uid=oscar,ou=people,dc=example,dc=org", reason: no e-mail}]}
+  contains:
+    matching:
+      description: Entries the user search finds.
+      type: int
+    importable:
+      description:
+        - Users a sync would import, those of C(matching) that the group filter admits and that have an e-mail
+          address. Null when the directory stopped the search at its own size limit.
+      type: int
+    skipped_count:
+      description: Users the group filter admits but the server rejects (no e-mail address).
+      type: int
+    skipped:
+      description: The first 100 of those users, each with C(username) (as the sync would name the user), C(dn)
+        and C(reason) (V(no e-mail)).
+      type: list
+      elements: dict
+maps:
+  description:
+    - The role, channel and team maps the checks used (after O(role_mapping), O(channel_mapping) and
+      O(team_mapping)), each a list of C({group, roles}), C({group, channels}) or C({group, teams}). A map that
+      cannot be read is left out (its check says why).
+  returned: always
+  type: dict
+  sample: {roles: [{group: rocket-admin, roles: [admin]}], channels: [], teams: []}
 users:
   description: The preview of each user in O(users).
   returned: always
@@ -226,7 +484,8 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import 
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import HAS_LDAP3, LDAP3_IMPORT_ERROR
 from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_checks import (
-    WARN, describe, run_checks, should_fail,
+    WARN, apply_mapping_options, describe, lookup_mapped_channels, mapping_options_argument_spec, previewed_maps,
+    run_checks, should_fail,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
     UNREADABLE, merge_raw_settings, settings_from_options,
@@ -247,13 +506,19 @@ def argument_spec():
         )),
         fail_on=dict(type='str', choices=['fail', 'warn', 'never'], default='fail'),
     )
+    spec.update(mapping_options_argument_spec())
     return spec
 
 
 def given_settings(params, current_server_type):
     """``{id: native value}`` of the typed options and the raw ``settings`` map (each id given once)."""
+    return given_settings_and_options(params, current_server_type)[0]
+
+
+def given_settings_and_options(params, current_server_type):
+    """``({id: native value}, {id: the option that set it})`` of the typed options and the raw ``settings`` map."""
     desired, names = settings_from_options(params, current_server_type)
-    return merge_raw_settings(desired, names, params['settings'], coerce_values=True)[0]
+    return merge_raw_settings(desired, names, params['settings'], coerce_values=True)
 
 
 def run(module, client):
@@ -270,7 +535,7 @@ def run(module, client):
         roles = client.get('roles.list').get('roles')
         server_type = snapshot.value('LDAP_Server_Type', server_type)
         password_hidden = snapshot.values.get(PASSWORD_ID) is UNREADABLE
-    given = given_settings(params, server_type)
+    given, given_by = given_settings_and_options(params, server_type)
     if password_hidden and PASSWORD_ID not in given:
         notes.append(('workspace', WARN, 'the server does not disclose the bind password: give '
                       'authentication.bind_password to check the service bind'))
@@ -278,10 +543,13 @@ def run(module, client):
     if values.get(PASSWORD_ID):
         # Read from the workspace it is no option Ansible knows to hide: mask it everywhere.
         module.no_log_values.add(values[PASSWORD_ID])
+    notes.extend(apply_mapping_options(values, given_by, params))
+    channel_rooms = lookup_mapped_channels(client, values) if params['source'] == 'workspace' else None
 
-    report, found = run_checks(values, users=params['users'], roles=roles, notes=notes)
+    report, found = run_checks(values, users=params['users'], roles=roles, notes=notes, channel_rooms=channel_rooms)
     summary = describe(report)
-    result = dict(changed=False, checks=report.items, summary=report.summary(), users=found['users'])
+    result = dict(changed=False, checks=report.items, summary=report.summary(), users=found['users'],
+                  maps=previewed_maps(values))
     if found['import_count'] is not None:
         result['import_count'] = found['import_count']
     if should_fail(report, params['fail_on']):
