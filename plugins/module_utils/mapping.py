@@ -549,6 +549,10 @@ class _Run:
         self.result = {}
 
     def fail(self, msg, **extra):
+        # The warnings found so far still reach the user (a DN group is also a group validate_groups misses).
+        for warning in self.warnings:
+            self.module.warn(warning)
+        self.warnings = []
         raise ModuleFailure(msg, **extra)
 
     # The effective value of a setting after this run: the desired one when given, else the candidate

@@ -304,6 +304,17 @@ def test_each_module_says_how_the_server_reads_group_names(spec, params, fragmen
     assert len(run.warnings) == 1 and fragment in run.warnings[0] and "e.g. 'admins'" in run.warnings[0]
 
 
+def test_the_dn_warning_survives_the_failure_of_validate_groups(monkeypatch):
+    dn = 'cn=admins,ou=groups,dc=example,dc=org'
+    monkeypatch.setattr(mapping, 'missing_groups', lambda settings, base_dn, template, groups: list(groups))
+    run = prepared_run(mapping.ROLE_MAPPING, {}, saved(LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org'))
+    run.warn_dn_groups(OrderedDict([(dn, ('admin',))]))
+    with pytest.raises(ModuleFailure) as err:
+        run.validate_groups([dn])
+    assert err.value.extra['missing_groups'] == [dn]
+    assert len(run.module.warnings) == 1 and "e.g. 'admins'" in run.module.warnings[0]
+
+
 # --- drift wording ---------------------------------------------------------------------------------
 
 DIFF = mapping.diff_maps({'a': ('admin',), 'old': ('bot', 'leader')}, {'a': ('admin',)})
