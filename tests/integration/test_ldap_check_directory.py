@@ -54,8 +54,12 @@ def test_good_ca_passes_tls_and_bind(slapd, encryption, port_key):
     assert items['encryption']['status'] == 'ok', items['encryption']
     assert ('StartTLS' if encryption == 'tls' else 'LDAPS') in items['encryption']['detail']
     assert items['bind']['status'] == 'ok'
-    assert result['import_count'] == {'matching': 32, 'importable': 32}
-    assert all(item['status'] == 'ok' for item in items.values()), [i for i in items.values() if i['status'] != 'ok']
+    # oscar has no e-mail: a sync skips him, the one warning.
+    assert result['import_count'] == {'matching': 32, 'importable': 31, 'skipped_count': 1, 'skipped': [
+        {'username': 'oscar', 'dn': 'uid=oscar,%s' % slapd.info['users_dn'], 'reason': 'no e-mail'}]}
+    assert items['users to import']['status'] == 'warn' and 'oscar' in items['users to import']['detail']
+    assert all(item['status'] == 'ok' for name, item in items.items() if name != 'users to import'), \
+        [i for i in items.values() if i['status'] != 'ok']
 
 
 def test_ip_address_host_is_matched_against_ip_sans(slapd):
@@ -228,7 +232,9 @@ def test_group_filter_rejects_and_counts(slapd):
                                  LDAP_Group_Filter_Group_Member_Format='#{userdn}')
     items, result = checks(settings, users=[{'username': 'victor', 'password': 'victor-pass'},
                                             {'username': 'alice'}])
-    assert result['import_count'] == {'matching': 32, 'importable': 30}
+    # victor and walter are kept out by the group filter; oscar passes it but has no e-mail.
+    assert result['import_count']['matching'] == 32 and result['import_count']['importable'] == 29
+    assert [user['username'] for user in result['import_count']['skipped']] == ['oscar']
     assert items['user victor: group filter']['status'] == 'fail'
     assert items['user victor: bind']['status'] == 'fail'  # right password, but the filter rejects
     assert result['users'][1]['group_filter'] is True
