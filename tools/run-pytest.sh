@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run one pytest suite with one venv, for `make test`.
-# Usage: tools/run-pytest.sh LABEL VENV DIR [PYTEST_ARGS...]
+# Usage: tools/run-pytest.sh LABEL VENV DIR [PYTEST_ARGS...]   (DIR may also be one test file)
 # A missing DIR is skipped (and says so). pytest's "no tests collected" (exit 5) fails when DIR
 # holds test files, since then a broken collection would otherwise pass unnoticed.
 set -euo pipefail
@@ -11,7 +11,7 @@ dir="${3:?}"
 shift 3
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-if [[ ! -d "$dir" ]]; then
+if [[ ! -e "$dir" ]]; then
     echo "skipped: no $dir"
     exit 0
 fi

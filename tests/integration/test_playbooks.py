@@ -286,12 +286,17 @@ def test_the_preview_of_a_new_workspace_checks_the_groups_with_the_settings_from
     # A blank workspace (no LDAP host saved): the preview searches the directory with Git's settings.
     sandbox = sandbox_clean
     report = tmp_path / 'report.md'
-    variables = role_vars(sandbox, slapd, report, ldap_preflight=True)
+    variables = role_vars(sandbox, slapd, report, ldap_preflight=True,
+                          ldap_preflight_users=[{'username': 'alice'}, {'username': 'carol'}])
     variables['ldap_role_mapping']['validate_groups'] = True
     preview = run_collection_playbook('configure', write_inventory(tmp_path, variables), check=True, diff=True)
     assert preview.returncode == 0, preview
     assert writes(sandbox) == []
-    assert '| %s | would change |' % WORKSPACE in report.read_text(encoding='utf-8')
+    text = report.read_text(encoding='utf-8')
+    assert '| %s | would change |' % WORKSPACE in text
+    # the preflight previews the role map from Git (the workspace has none saved)
+    assert '| alice | yes | alice | alice@example.org | admin |  |  |' in text, text
+    assert '| carol | yes | carol | carol@example.org | livechat-agent |  |  |' in text
 
     # A wrong bind password in Git fails the preview, before anything is written.
     variables['ldap_settings']['authentication']['bind_password'] = 'not-the-password'
