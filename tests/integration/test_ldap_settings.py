@@ -54,14 +54,14 @@ def test_create_check_rerun_update_and_reset(sandbox_clean):
     sandbox.clear_requests()
     planned = run_playbook([{LDAP_SETTINGS: update}], module_defaults=conn, check=True, diff=True)
     result = planned.results[0]
-    assert result['changed_ids'] == ['LDAP_Search_Page_Size', 'LDAP_Timeout']
+    assert result['changed_ids'] == ['LDAP_Timeout', 'LDAP_Search_Page_Size']
     assert result['diff'] == {'before': {'LDAP_Search_Page_Size': 250, 'LDAP_Timeout': 60000},
                               'after': {'LDAP_Search_Page_Size': 500, 'LDAP_Timeout': 30000}}
     assert '-    "LDAP_Timeout": 60000' in planned.output and '+    "LDAP_Timeout": 30000' in planned.output
     assert writes(sandbox) == []
 
     updated = run_playbook([{LDAP_SETTINGS: update}], module_defaults=conn).results[0]
-    assert updated['changed_ids'] == ['LDAP_Search_Page_Size', 'LDAP_Timeout']
+    assert updated['changed_ids'] == ['LDAP_Timeout', 'LDAP_Search_Page_Size']
     assert updated['previous'] == {'LDAP_Search_Page_Size': 250, 'LDAP_Timeout': 60000}
     assert stored_settings(sandbox)['LDAP_Timeout'] == 30000
 
@@ -105,7 +105,7 @@ def test_active_directory_routes_fields_to_the_ad_settings(sandbox_clean):
                                          'data_sync': {'username_field': 'sAMAccountName', 'name_field':
                                                        'displayName'}}}],
                        module_defaults=connection_vars(sandbox))
-    assert run.results[0]['changed_ids'] == ['LDAP_AD_Name_Field', 'LDAP_AD_User_Search_Field']
+    assert run.results[0]['changed_ids'] == ['LDAP_AD_User_Search_Field', 'LDAP_AD_Name_Field']
     values = stored_settings(sandbox)
     assert values['LDAP_AD_User_Search_Field'] == 'userPrincipalName' and values['LDAP_User_Search_Field'] == 'uid'
 

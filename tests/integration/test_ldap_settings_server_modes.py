@@ -187,8 +187,8 @@ def test_masked_settings_written_only_because_unreadable_are_listed_as_unverifie
     again, with_drift = masked.results
     # written on every run (the module says changed), but only because the values cannot be compared
     assert again['changed'] and again['changed_ids'] == again['unverified_ids'] == [
-        'LDAP_Authentication_Password', 'LDAP_Authentication_UserDN'], again
-    assert with_drift['changed_ids'] == ['LDAP_Authentication_UserDN', 'LDAP_Host'], with_drift
+        'LDAP_Authentication_UserDN', 'LDAP_Authentication_Password'], again
+    assert with_drift['changed_ids'] == ['LDAP_Host', 'LDAP_Authentication_UserDN'], with_drift
     assert with_drift['unverified_ids'] == ['LDAP_Authentication_UserDN'], with_drift
     assert any('cannot be verified: when given, it is sent on every run' in w for w in again['warnings']), again
 

@@ -180,7 +180,7 @@ def test_masked_secrets_written_every_run_neither_sync_nor_look_drifted(sandbox_
     text = report.read_text(encoding='utf-8')
     assert '| localhost | in sync | 0 | passed | not needed |' in text, text
     assert ('Written as on every run, because this server does not disclose the stored value (not compared): '
-            '`LDAP_Authentication_Password`, `LDAP_Authentication_UserDN`.') in text
+            '`LDAP_Authentication_UserDN`, `LDAP_Authentication_Password`.') in text
 
     sandbox.clear_requests()
     check = run_role(variables, check=True, diff=True)
