@@ -159,7 +159,13 @@ def test_a_day_with_the_example_inventory(sandbox_clean, prod_sandbox, slapd, tm
     outputs.append(preview.output)
     assert preview.returncode == 0, preview
     assert preview.writes == NO_WRITES and preview.syncs == NO_SYNC
-    assert 'Check mode: nothing was changed' in day.report_text()
+    text = day.report_text()
+    assert 'Check mode: nothing was changed' in text
+    # settings in the admin UI's order; the CA certificate by its subject and fingerprint, not its PEM
+    positions = [text.index('| `%s` |' % i) for i in ('LDAP_Enable', 'LDAP_Host', 'LDAP_Authentication_UserDN',
+                                                       'LDAP_CA_Cert', 'LDAP_BaseDN', 'LDAP_Background_Sync')]
+    assert positions == sorted(positions), text
+    assert '`CA certificate CN=chatops sandbox test CA,' in text and 'BEGIN CERTIFICATE' not in text
 
     # 2. configure: one settings write and one write per map on each workspace, then Sync Now.
     configure = day.run('configure')
@@ -201,6 +207,9 @@ def test_a_day_with_the_example_inventory(sandbox_clean, prod_sandbox, slapd, tm
         reply = requests.post('%s/api/v1/settings/%s' % (prod_sandbox.url, setting_id), json={'value': value},
                               headers=prod_sandbox.admin_headers, timeout=30)
         assert reply.status_code == 200, reply.text
+    # ... and presses Sync Now: the manager group's members become admins.
+    reply = requests.post('%s/api/v1/ldap.syncNow' % prod_sandbox.url, headers=prod_sandbox.admin_headers, timeout=60)
+    assert reply.status_code == 200, reply.text
 
     # 6. drift fails, naming the setting and the group; it writes nothing.
     drift = day.run('drift')
@@ -218,6 +227,11 @@ def test_a_day_with_the_example_inventory(sandbox_clean, prod_sandbox, slapd, tm
     # the settings write and the role map's
     assert repair.writes == {STAGING: [], PROD: CONFIGURE_WRITES[:2]}, repair.writes
     assert repair.syncs == {STAGING: 0, PROD: 1}
+    text = day.report_text()
+    prod_section = text[text.index('## %s' % PROD):]
+    # the sync after the repair names whom it changed, and the user it skipped
+    assert '- Roles changed: frank (-admin); grace (-admin).' in prod_section, prod_section
+    assert '| oscar | no e-mail attribute' in prod_section, prod_section
 
     # 8. sync: Sync Now and nothing else.
     sync = day.run('sync')
