@@ -35,6 +35,14 @@ options:
       - Leave settings that hold their default value out of RV(ldap_settings), for a short export.
     type: bool
     default: false
+  licence_only:
+    description:
+      - Return only the server version, the edition and the licence (RV(server_version), RV(edition),
+        RV(licence)), without reading the settings. It costs two small requests instead of the settings read;
+        the M(chatops.rocketchat.ldap) role sends it up front to name every Enterprise feature a run asks for
+        on a workspace without the licence.
+    type: bool
+    default: false
 seealso:
   - module: chatops.rocketchat.ldap_settings
 '''
@@ -97,36 +105,36 @@ settings:
       certificate, never as PEM text; RV(ldap_settings) holds the text itself (C(connection.ca_cert)), as
       M(chatops.rocketchat.ldap_settings) takes it.
     - Enterprise settings read as their fallback value while the licence is missing.
-  returned: always
+  returned: unless O(licence_only=true)
   type: dict
   sample: {LDAP_Enable: true, LDAP_Host: ldap.example.org, LDAP_Authentication_Password: "********"}
 ldap_settings:
   description:
     - The settings M(chatops.rocketchat.ldap_settings) owns, in its option format. Enterprise settings are left
       out while the licence is missing (the server only reports their fallback values then).
-  returned: always
+  returned: unless O(licence_only=true)
   type: dict
   sample: {enabled: true, server_type: other, connection: {host: ldap.example.org, port: 389, encryption: tls}}
 blocked:
   description: Setting ids blocked on the server (C(SETTINGS_BLOCKED)); writes to them are ignored.
-  returned: always
+  returned: unless O(licence_only=true)
   type: list
   elements: str
 env_owned:
   description: Setting ids set by environment variables (C(OVERWRITE_SETTING_<id>)); a restart reverts changes to them.
-  returned: always
+  returned: unless O(licence_only=true)
   type: list
   elements: str
 unavailable:
   description:
     - Setting ids of the catalog the server does not list (not in this version, not registered without the
       Enterprise licence, or hidden with C(SETTINGS_HIDDEN)).
-  returned: always
+  returned: unless O(licence_only=true)
   type: list
   elements: str
 metadata_available:
   description: Whether the server answered the metadata read (blocked and environment-owned settings are known).
-  returned: always
+  returned: unless O(licence_only=true)
   type: bool
 '''
 
@@ -144,8 +152,18 @@ def run(module, client):
     include_secrets = module.params['include_secrets']
     if include_secrets and not module.no_log:
         raise ModuleFailure('include_secrets returns the bind password in clear: set "no_log: true" on the task.')
-    snapshot = SettingsApi(client).read()
     licence = client.licence_info()
+    about = dict(
+        changed=False,
+        server_version=client.server_version_string,
+        edition='enterprise' if licence.get('hasValidLicense') else 'community',
+        licence=dict(valid=bool(licence.get('hasValidLicense')),
+                     active_modules=sorted(client.licensed_modules()),
+                     ldap_enterprise=LDAP_ENTERPRISE in client.licensed_modules()),
+    )
+    if module.params['licence_only']:
+        return about
+    snapshot = SettingsApi(client).read()
     values = snapshot.values
     shown = dict((setting_id, values[setting_id] if include_secrets and is_secret(setting_id) and
                   values[setting_id] is not UNREADABLE else mask(setting_id, values[setting_id]))
@@ -155,12 +173,7 @@ def run(module, client):
                  not (module.params['only_non_default'] and
                       same(setting_id, SETTINGS[setting_id].default, values[setting_id])))
     return dict(
-        changed=False,
-        server_version=client.server_version_string,
-        edition='enterprise' if licence.get('hasValidLicense') else 'community',
-        licence=dict(valid=bool(licence.get('hasValidLicense')),
-                     active_modules=sorted(snapshot.licensed_modules),
-                     ldap_enterprise=LDAP_ENTERPRISE in snapshot.licensed_modules),
+        about,
         settings=shown,
         ldap_settings=options_from_settings(owned, include_secrets=include_secrets),
         blocked=snapshot.blocked_ids(),
@@ -172,7 +185,8 @@ def run(module, client):
 
 def main():
     run_module(dict(include_secrets=dict(type='bool', default=False, no_log=False),
-                    only_non_default=dict(type='bool', default=False)), run)
+                    only_non_default=dict(type='bool', default=False),
+                    licence_only=dict(type='bool', default=False)), run)
 
 
 if __name__ == '__main__':

@@ -307,3 +307,35 @@ def test_the_preview_of_a_new_workspace_checks_the_groups_with_the_settings_from
     assert writes(sandbox) == []
     assert_no_secret(report.read_text(encoding='utf-8') + wrong.output + preview.output, sandbox, slapd)
     assert 'not-the-password' not in wrong.output
+
+
+def test_a_workspace_without_the_licence_is_told_every_enterprise_feature_up_front(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    sandbox.config(license='none')
+    report = tmp_path / 'report.md'
+    variables = role_vars(sandbox, slapd, report,
+                          ldap_channel_mapping={'enabled': True, 'base_dn': slapd.info['groups_dn'],
+                                                'filter': '(&(cn=#{groupName})(memberUid=#{username}))',
+                                                'mappings': [{'group': 'developers', 'channels': ['dev']}]})
+    variables['ldap_settings']['active_state'] = 'disable'
+    inventory = write_inventory(tmp_path, variables)
+    for check in (True, False):
+        sandbox.clear_requests()
+        run = run_collection_playbook('configure', inventory, check=check)
+        assert run.returncode != 0, run
+        assert writes(sandbox) == []
+        # one message, before anything is written, naming every Enterprise feature of the inventory
+        expected = ('ws1 has no active \'ldap-enterprise\' licence module (community edition; active modules: none), '
+                    'but the inventory asks for these Enterprise features, which the server would ignore or refuse: '
+                    'ldap_settings.active_state, ldap_settings.background_sync, ldap_role_mapping, '
+                    'ldap_channel_mapping, Sync Now (ldap_sync_mode: on_change).')
+        assert expected in ' '.join(run.output.split()), run
+        text = report.read_text(encoding='utf-8')
+        assert '**Failed** in the preflight phase: Fail when the workspace lacks the Enterprise licence' in text
+        assert requests_to(sandbox, '/api/v1/settings') == []  # the settings were not even read
+
+    # licensed, the same inventory passes the check without a word about it
+    sandbox.config(license='ldap-enterprise')
+    run = run_collection_playbook('configure', inventory, check=True)
+    assert run.returncode == 0, run
+    assert 'has no active \'ldap-enterprise\' licence module' not in run.output
