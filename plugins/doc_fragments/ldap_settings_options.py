@@ -167,7 +167,8 @@ options:
         type: str
       username_field:
         description:
-          - Attribute(s) or C(#{attribute}) template giving the username (C(LDAP_Username_Field), or C(LDAP_AD_Username_Field) with O(server_type=ad)).
+          - Attribute(s) or C(#{attribute}) template giving the username
+            (C(LDAP_Username_Field), or C(LDAP_AD_Username_Field) with O(server_type=ad)).
         type: str
       email_field:
         description: Attribute(s) giving the e-mail address (C(LDAP_Email_Field), or C(LDAP_AD_Email_Field) with O(server_type=ad)).

@@ -6,19 +6,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
-from ansible_collections.chatops.rocketchat.plugins.doc_fragments.ldap_settings_options import (
-    ModuleDocFragment as _LdapSettingsOptions,
-)
-
-
-def _as_suboptions(fragment, option, indent):
-    """The options of ``fragment`` as suboptions of ``option``: indented, with O(...) references prefixed."""
-    body = fragment.split('\noptions:\n', 1)[1]
-    body = re.sub(r'O\((?![\w.]+#)', 'O(%s.' % option, body)
-    return ''.join(' ' * indent + line if line.strip() else line for line in body.splitlines(True))
-
 
 class ModuleDocFragment(object):
     """How the group mapping modules (roles, channels, teams) combine the listed mappings with the stored map."""
@@ -44,8 +31,9 @@ options:
     default: false
 '''
 
-    # The candidate LDAP settings: the options of chatops.rocketchat.ldap_settings that describe settings,
-    # with the one description of them in the ldap_settings_options fragment.
+    # The candidate LDAP settings: the options of chatops.rocketchat.ldap_settings that describe settings.
+    # Below 'settings', the text is the ldap_settings_options fragment's, indented and with O(...) re-pointed:
+    # ansible-test wants a literal here, so a unit test (test_doc_fragments.py) keeps the two equal.
     LDAP_SETTINGS = r'''
 options:
   ldap_settings:
@@ -68,4 +56,250 @@ options:
           - Raw setting ids and values, as O(chatops.rocketchat.ldap_settings#module:settings) takes them (only
             ids that module manages; no bind password).
         type: dict
-''' + _as_suboptions(_LdapSettingsOptions.DOCUMENTATION, 'ldap_settings', 4)
+      enabled:
+        description: Turn LDAP login on or off (C(LDAP_Enable)).
+        type: bool
+      server_type:
+        description:
+          - The kind of directory (C(LDAP_Server_Type)). The server's default is V(ad).
+          - With V(ad) the server reads the search, username, e-mail and name attributes from its
+            C(LDAP_AD_*) settings, otherwise from the plain ones; the options route
+            O(ldap_settings.user_search.search_field), O(ldap_settings.data_sync.username_field), O(ldap_settings.data_sync.email_field) and
+            O(ldap_settings.data_sync.name_field) the same way, using the server's current type when this option is not given.
+          - V(other) is for OpenLDAP, 389 Directory Server and other non-AD servers.
+        type: str
+        choices: [ad, other]
+      active_state:
+        description:
+          - Whether user activation follows the directory (C(LDAP_Sync_User_Active_State), Enterprise).
+          - V(none) never changes it, V(disable) deactivates users the directory reports as disabled,
+            V(both) also re-activates them.
+        type: str
+        choices: [none, disable, both]
+      connection:
+        description: How the server reaches the directory.
+        type: dict
+        suboptions:
+          host:
+            description: Host name or address of the directory server, without scheme or port (C(LDAP_Host)).
+            type: str
+          port:
+            description: Port of the directory server (C(LDAP_Port)), usually V(389), or V(636) with O(ldap_settings.connection.encryption=ssl).
+            type: int
+          encryption:
+            description:
+              - V(plain) for no encryption, V(tls) for StartTLS on the plain port, V(ssl) for LDAPS (C(LDAP_Encryption)).
+            type: str
+            choices: [plain, tls, ssl]
+          ca_cert:
+            description:
+              - PEM text of the certificate authorities that signed the directory's certificate (C(LDAP_CA_Cert)).
+              - Use this instead of switching O(ldap_settings.connection.reject_unauthorized) off.
+            type: str
+          reject_unauthorized:
+            description: Refuse directory certificates that do not verify (C(LDAP_Reject_Unauthorized)).
+            type: bool
+          reconnect:
+            description: Reconnect when the connection drops during an operation (C(LDAP_Reconnect)).
+            type: bool
+          login_fallback:
+            description:
+              - Let users log in with their local password when the LDAP login fails, and store the LDAP
+                password locally on each LDAP login (C(LDAP_Login_Fallback)).
+            type: bool
+          timeout:
+            description: Time limit in milliseconds of each LDAP operation (C(LDAP_Timeout)).
+            type: int
+          connect_timeout:
+            description: Time limit in milliseconds to connect (C(LDAP_Connect_Timeout)).
+            type: int
+          idle_timeout:
+            description: Milliseconds an idle connection stays open (C(LDAP_Idle_Timeout)).
+            type: int
+      authentication:
+        description: The service account the server binds with before it searches.
+        type: dict
+        suboptions:
+          enabled:
+            description: Bind with the service account (C(LDAP_Authentication)).
+            type: bool
+          bind_dn:
+            description: DN of the service account (C(LDAP_Authentication_UserDN)).
+            type: str
+          bind_password:
+            description:
+              - Password of the service account (C(LDAP_Authentication_Password)). Never shown in results or diffs.
+              - Compared with the stored value when the server discloses it (Rocket.Chat 8.x does, to admins);
+                where the server masks it, the C(bind_password_update) option of M(chatops.rocketchat.ldap_settings)
+                decides when it is sent.
+            type: str
+      user_search:
+        description: How users are found in the directory.
+        type: dict
+        suboptions:
+          base_dn:
+            description: DN under which users are searched (C(LDAP_BaseDN)).
+            type: str
+          filter:
+            description: LDAP filter every user must match, for example V((objectClass=inetOrgPerson)) (C(LDAP_User_Search_Filter)).
+            type: str
+          scope:
+            description: Search depth below O(ldap_settings.user_search.base_dn) (C(LDAP_User_Search_Scope)).
+            type: str
+            choices: [base, one, sub]
+          search_field:
+            description:
+              - Attribute (or comma-separated attributes) matched against the login name, for example
+                V(uid) or V(sAMAccountName) (C(LDAP_User_Search_Field), or C(LDAP_AD_User_Search_Field) with O(ldap_settings.server_type=ad)).
+            type: str
+          page_size:
+            description: Entries per page of paged searches; V(0) turns paging off (C(LDAP_Search_Page_Size)).
+            type: int
+          size_limit:
+            description: Largest number of entries a search returns (C(LDAP_Search_Size_Limit)).
+            type: int
+          find_user_after_login:
+            description: Search the user again with the user's own credentials after login (C(LDAP_Find_User_After_Login)).
+            type: bool
+          attributes_to_query:
+            description: Attributes the searches ask for, comma-separated; V(*,+) for all (C(LDAP_User_Search_AttributesToQuery), Enterprise).
+            type: str
+      group_filter:
+        description: Restrict login to members of one directory group.
+        type: dict
+        suboptions:
+          enabled:
+            description: Only let members of the group log in (C(LDAP_Group_Filter_Enable)).
+            type: bool
+          object_class:
+            description: Object class of the group entry (C(LDAP_Group_Filter_ObjectClass)).
+            type: str
+          group_id_attribute:
+            description: Attribute naming the group, for example V(cn) (C(LDAP_Group_Filter_Group_Id_Attribute)).
+            type: str
+          member_attribute:
+            description: Attribute of the group listing its members, for example V(member) (C(LDAP_Group_Filter_Group_Member_Attribute)).
+            type: str
+          member_format:
+            description:
+              - How a member appears in O(ldap_settings.group_filter.member_attribute); C(#{username}) and C(#{userdn}) are
+                replaced (C(LDAP_Group_Filter_Group_Member_Format)).
+            type: str
+          group_name:
+            description: Name of the group whose members may log in (C(LDAP_Group_Filter_Group_Name)).
+            type: str
+      data_sync:
+        description: How directory entries become Rocket.Chat users.
+        type: dict
+        suboptions:
+          unique_identifier_field:
+            description: Attributes (comma-separated) that identify a user for good (C(LDAP_Unique_Identifier_Field)).
+            type: str
+          merge_existing_users:
+            description: Link an LDAP login to an existing local user with the same username (C(LDAP_Merge_Existing_Users)).
+            type: bool
+          update_data_on_login:
+            description: Update the user's data from the directory at each login (C(LDAP_Update_Data_On_Login)).
+            type: bool
+          update_data_on_oauth_login:
+            description: Also update it at OAuth logins (C(LDAP_Update_Data_On_OAuth_Login)).
+            type: bool
+          default_domain:
+            description: Domain for users without an e-mail attribute; the address becomes the username at this domain (C(LDAP_Default_Domain)).
+            type: str
+          username_field:
+            description:
+              - Attribute(s) or C(#{attribute}) template giving the username
+                (C(LDAP_Username_Field), or C(LDAP_AD_Username_Field) with O(ldap_settings.server_type=ad)).
+            type: str
+          email_field:
+            description: Attribute(s) giving the e-mail address (C(LDAP_Email_Field), or C(LDAP_AD_Email_Field) with O(ldap_settings.server_type=ad)).
+            type: str
+          name_field:
+            description: Attribute(s) or template giving the full name (C(LDAP_Name_Field), or C(LDAP_AD_Name_Field) with O(ldap_settings.server_type=ad)).
+            type: str
+          extension_field:
+            description: Attribute giving the VoIP extension (C(LDAP_Extension_Field)).
+            type: str
+          federation_home_server_field:
+            description: Attribute giving the federation home server (C(LDAP_FederationHomeServer_Field)).
+            type: str
+          sync_avatar:
+            description: Take the avatar from the directory (C(LDAP_Sync_User_Avatar)).
+            type: bool
+          avatar_field:
+            description: Attribute holding the picture; empty means C(thumbnailPhoto), then C(jpegPhoto) (C(LDAP_Avatar_Field)).
+            type: str
+          use_variables:
+            description: Use the variable map (C(LDAP_DataSync_UseVariables)).
+            type: bool
+          variable_map:
+            description: Variable map, a mapping or JSON object text (C(LDAP_DataSync_VariableMap)).
+            type: raw
+      custom_fields:
+        description: Copy directory attributes into Rocket.Chat custom fields (Enterprise).
+        type: dict
+        suboptions:
+          enabled:
+            description: Sync custom fields (C(LDAP_Sync_Custom_Fields)).
+            type: bool
+          map:
+            description:
+              - Mapping of directory attribute (or C(#{attribute}) template) to custom field name, as a
+                mapping or JSON object text (C(LDAP_CustomFieldMap)). The custom fields must exist.
+            type: raw
+      background_sync:
+        description: The scheduled sync of all directory users (Enterprise).
+        type: dict
+        suboptions:
+          enabled:
+            description: Run the background sync; C(ldap.syncNow) does nothing while this is off (C(LDAP_Background_Sync)).
+            type: bool
+          interval:
+            description:
+              - How often it runs (C(LDAP_Background_Sync_Interval)), one of V(every_1_hour), V(every_6_hours),
+                V(every_12_hours), V(every_24_hours), V(every_48_hours), or a 5-field cron expression.
+              - The server silently uses its default for anything else, so other values are refused.
+            type: str
+          import_new_users:
+            description: Create users found in the directory (C(LDAP_Background_Sync_Import_New_Users)).
+            type: bool
+          keep_existing_users_updated:
+            description: Update users already linked to the directory (C(LDAP_Background_Sync_Keep_Existant_Users_Updated)).
+            type: bool
+          merge_existing_users:
+            description: Link directory users to existing local users with the same username or e-mail (C(LDAP_Background_Sync_Merge_Existent_Users)).
+            type: bool
+          disable_missing_users:
+            description: Deactivate linked users that are no longer in the directory (C(LDAP_Background_Sync_Disable_Missing_Users)).
+            type: bool
+          avatars:
+            description: Sync avatars in the background (C(LDAP_Background_Sync_Avatars)).
+            type: bool
+          avatars_interval:
+            description: Cron expression of the avatar sync, for example V(0 0 * * *) (C(LDAP_Background_Sync_Avatars_Interval)).
+            type: str
+      auto_logout:
+        description: Log out users the directory reports as disabled (Enterprise).
+        type: dict
+        suboptions:
+          enabled:
+            description: Run the check (C(LDAP_Sync_AutoLogout_Enabled)).
+            type: bool
+          interval:
+            description: Cron expression of the check, for example V(*/5 * * * *) (C(LDAP_Sync_AutoLogout_Interval)).
+            type: str
+      abac:
+        description: Sync of attribute-based access control attributes (Enterprise, needs the C(abac) module too).
+        type: dict
+        suboptions:
+          enabled:
+            description: Sync ABAC attributes (C(LDAP_Background_Sync_ABAC_Attributes)).
+            type: bool
+          interval:
+            description: Cron expression of that sync (C(LDAP_Background_Sync_ABAC_Attributes_Interval)).
+            type: str
+          attribute_map:
+            description: Attribute map, a mapping or JSON object text (C(LDAP_ABAC_AttributeMap)).
+            type: raw
+'''
