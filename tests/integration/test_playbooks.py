@@ -339,3 +339,58 @@ def test_a_workspace_without_the_licence_is_told_every_enterprise_feature_up_fro
     run = run_collection_playbook('configure', inventory, check=True)
     assert run.returncode == 0, run
     assert 'has no active \'ldap-enterprise\' licence module' not in run.output
+
+
+class Unsafe(str):
+    """A string the YAML file tagged !unsafe."""
+
+    def __eq__(self, other):
+        return isinstance(other, Unsafe) and str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+class UnsafeTagLoader(yaml.SafeLoader):
+    """yaml.safe_load, plus Ansible's !unsafe tag (as Unsafe)."""
+
+
+UnsafeTagLoader.add_constructor('!unsafe', lambda loader, node: Unsafe(loader.construct_scalar(node)))
+
+
+def test_jinja_in_workspace_data_stays_data_through_export_and_reapply(sandbox_clean, slapd, tmp_path):
+    # Anyone who may edit LDAP settings can store text that Ansible would evaluate on the controller
+    # once the export is used as vars: the export must keep it as the server stores it.
+    sandbox = sandbox_clean
+    marker = tmp_path / 'evaluated'
+    report = tmp_path / 'report.md'
+    variables = role_vars(sandbox, slapd, report, ldap_sync_mode='never')
+    inventory = write_inventory(tmp_path, variables)
+    assert run_collection_playbook('configure', inventory).returncode == 0
+    domain = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker
+    group = '{{ 40 + 9 }}-group'
+    change_behind_ansibles_back(sandbox, 'LDAP_Default_Domain', domain)
+    change_behind_ansibles_back(sandbox, 'LDAP_Sync_User_Data_RolesMap',
+                                '{"rocket-admin": ["admin"], "tech-support": ["livechat-agent"], "%s": ["admin"]}'
+                                % group)
+
+    export_dir = tmp_path / 'exported'
+    export = run_collection_playbook('export', inventory, extra_vars={'export_dir': str(export_dir)})
+    assert export.returncode == 0, export
+    text = (export_dir / ('%s.yml' % WORKSPACE)).read_text(encoding='utf-8')
+    exported = yaml.load(text, Loader=UnsafeTagLoader)
+    assert exported['ldap_settings']['data_sync']['default_domain'] == Unsafe(domain), text
+    assert {'group': Unsafe(group), 'roles': ['admin']} in exported['ldap_role_mapping']['mappings'], text
+    assert exported['ldap_settings']['connection']['host'] == 'localhost'  # text without Jinja: no tag
+    assert not marker.exists()
+
+    # the export as host_vars: nothing evaluated, nothing to change (the values are the stored ones)
+    host_vars = tmp_path / 'host_vars'
+    host_vars.mkdir()
+    (host_vars / ('%s.yml' % WORKSPACE)).write_text(text, encoding='utf-8')
+    sandbox.clear_requests()
+    drift = run_collection_playbook('drift', inventory)
+    assert drift.returncode == 0, drift
+    assert '%s matches the inventory' % WORKSPACE in drift.output
+    assert writes(sandbox) == [] and not marker.exists()
+    assert stored_settings(sandbox)['LDAP_Default_Domain'] == domain
+    assert '"%s"' % group in stored_settings(sandbox)['LDAP_Sync_User_Data_RolesMap']
