@@ -817,6 +817,9 @@ def missing_groups(settings, base_dn, filter_template, groups):
 
 # Which reason a skipped user carries in SyncCandidates.skipped.
 SKIP_NO_EMAIL = 'no e-mail'
+# Page size of the search of all users when LDAP_Search_Page_Size is 0 (the server would not page; this does,
+# to get every entry past the directory's cap on unpaged searches).
+SYNC_FALLBACK_PAGE_SIZE = 500
 
 
 class SyncCandidates:
@@ -825,7 +828,8 @@ class SyncCandidates:
     ``matching``: the entries the user search with ``*`` finds; ``admitted``: those the group filter
     admits (all of them when it is off); ``skipped``: the admitted users the server rejects, each
     ``{username, dn, reason}`` (``reason`` is SKIP_NO_EMAIL: no e-mail address, so the server logs
-    "Failed to get email address from LDAP user" and skips the user); ``importable``: the rest.
+    "Failed to get email address from LDAP user" and skips the user; ``no_email_reason`` says it in
+    full); ``importable``: the rest.
     """
 
     def __init__(self, matching, admitted, skipped):
@@ -838,23 +842,38 @@ class SyncCandidates:
         return len(self.admitted) - len(self.skipped)
 
 
-def sync_search_attributes(settings):
-    """The attributes a sync's user search needs here: search fields, username and e-mail attributes."""
+def no_email_reason(settings):
+    """Why the server rejects a user without an e-mail address (SKIP_NO_EMAIL), in full."""
+    email_setting = AD_TWINS['LDAP_Email_Field'] if settings.is_ad else 'LDAP_Email_Field'
+    fields = split_list(settings.conditional('LDAP_Email_Field'))
+    where = '%s (%s)' % (', '.join(fields), email_setting) if fields else 'no attribute (%s is empty)' % email_setting
+    return ('no e-mail attribute: no value with "@" in %s, LDAP_Default_Domain is empty and there is no single '
+            'mail value, so the server rejects the entry ("Failed to get email address from LDAP user")' % where)
+
+
+def sync_search_attributes(settings, unique_ids=False):
+    """The attributes a sync's user search needs here: search fields, username and e-mail attributes, and
+    with ``unique_ids`` the LDAP_Unique_Identifier_Field ones (how synced users are matched, services.ldap.id)."""
     spec = settings.conditional('LDAP_Username_Field')
     names = placeholders(spec) if '#{' in spec else split_list(spec)
-    return sorted(set(names + settings.search_fields + email_fields(settings)))
+    names += settings.search_fields + email_fields(settings)
+    if unique_ids:
+        names += split_list(settings.text('LDAP_Unique_Identifier_Field'))
+    return sorted(set(name for name in names if name.lower() != 'dn'))
 
 
-def sync_candidates(conn, settings, page_size=0):
+def sync_candidates(conn, settings, unique_ids=False):
     """The SyncCandidates of the directory behind ``conn`` (opened and bound as the service account).
 
-    One paged search of all users (``page_size``, else LDAP_Search_Page_Size), then the group filter in
-    a constant number of searches where it allows it (``admitted_by_group_filter``). Raises
-    DirectoryError, or SizeLimitExceeded (with the entries received) when the directory stops the search.
+    One paged search of all users (LDAP_Search_Page_Size, else SYNC_FALLBACK_PAGE_SIZE) reading
+    ``sync_search_attributes``, then the group filter in a constant number of searches where it allows it
+    (``admitted_by_group_filter``). Raises DirectoryError, or SizeLimitExceeded (with the entries received)
+    when the directory stops the search.
     """
-    page = page_size or max(settings.number('LDAP_Search_Page_Size'), 0)
+    page = settings.number('LDAP_Search_Page_Size')
     entries = conn.search(settings.text('LDAP_BaseDN'), user_search_filter(settings, '*'), scope=settings.scope,
-                          attributes=sync_search_attributes(settings), page_size=page)
+                          attributes=sync_search_attributes(settings, unique_ids=unique_ids),
+                          page_size=page if page > 0 else SYNC_FALLBACK_PAGE_SIZE)
     admitted = admitted_by_group_filter(conn, settings, entries)
     skipped = []
     for entry in admitted:

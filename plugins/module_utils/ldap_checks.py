@@ -36,8 +36,6 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile impor
 OK, WARN, FAIL = 'ok', 'warn', 'fail'
 STATUS_ORDER = (OK, WARN, FAIL)
 CERT_EXPIRY_WARN_DAYS = 14
-# How many entries a count may page through before it stops (a count, not an export).
-COUNT_PAGE_SIZE = 500
 # OpenLDAP's default sizelimit: unpaged searches past it end early on a default slapd.
 SMALLEST_UNPAGED_CAP = 500
 # How many users a sync would skip are named in the check's detail, and returned.
@@ -421,7 +419,7 @@ def check_user_count(settings, conn):
     """
     search = user_search_filter(settings, '*')
     page = settings.number('LDAP_Search_Page_Size')
-    candidates = sync_candidates(conn, settings, page_size=page if page > 0 else COUNT_PAGE_SIZE)
+    candidates = sync_candidates(conn, settings)
     total = len(candidates.matching)
     detail = '%d entr%s match %s' % (total, 'y' if total == 1 else 'ies', search)
     if group_filter_template(settings) is not None and total:

@@ -12,9 +12,9 @@ reports none of this, so ``find_skipped`` repeats the search from the host that 
 names the admitted entries that have no Rocket.Chat user after the sync, with the reason when it can
 tell (no e-mail; an existing local user the sync does not merge; new users not imported).
 
-The directory part (search and group filter) duplicates what ``directory.py`` is getting as a
-reusable "users a sync would skip" search; once that is in, ``_admitted_entries`` should call it.
-Nothing here may fail a sync: every problem becomes ``(None, note)``.
+The directory part (search and group filter) is ``directory.sync_candidates``, which ldap_check's count
+of the users a sync would import uses too; the no e-mail reason is ``directory.no_email_reason``. Nothing
+here may fail a sync: every problem becomes ``(None, note)``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,15 +22,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    DEFAULTS, HAS_LDAP3, DirectoryError, DirectorySettings, SizeLimitExceeded, group_filter_items,
-    group_filter_template, ldap_username, map_user, open_service_connection, passes_group_filter, placeholders,
-    split_list, user_search_filter,
+    DEFAULTS, HAS_LDAP3, DirectoryError, DirectorySettings, SizeLimitExceeded, map_user, no_email_reason,
+    open_service_connection, sync_candidates,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import UNREADABLE
 
 PASSWORD = 'LDAP_Authentication_Password'
-# Page size of the search when LDAP_Search_Page_Size is 0 (the server would not page; we do, to get every entry).
-FALLBACK_PAGE_SIZE = 500
 NOT_DETERMINED = 'skipped users could not be determined: '
 
 
@@ -57,7 +54,8 @@ def find_skipped(values, users_after, redact=None):
             '(%s): %s' % (exc.stage, redact(exc.message))
     try:
         try:
-            entries = _admitted_entries(conn, settings)
+            # The unique-id attributes too: synced users are matched by services.ldap.id.
+            entries = sync_candidates(conn, settings, unique_ids=True).admitted
         except SizeLimitExceeded as exc:
             entries = exc.entries
             note = ('the list may be incomplete: the directory stopped the search of all users after %d entries '
@@ -67,44 +65,6 @@ def find_skipped(values, users_after, redact=None):
     finally:
         conn.close()
     return skipped_entries(settings, entries, users_after), note
-
-
-def search_attributes(settings):
-    """The attributes the skipped-user check reads: search, username, e-mail and unique id fields."""
-    spec = settings.conditional('LDAP_Username_Field')
-    names = placeholders(spec) if '#{' in spec else split_list(spec)
-    names += settings.search_fields + _email_fields(settings) + ['mail']
-    names += split_list(settings.text('LDAP_Unique_Identifier_Field'))
-    return sorted(set(name for name in names if name.lower() != 'dn'))
-
-
-def _email_fields(settings):
-    return split_list(settings.conditional('LDAP_Email_Field'))
-
-
-def _admitted_entries(conn, settings):
-    """The entries a sync of all users considers: the user search with ``*``, then the group filter."""
-    page = settings.number('LDAP_Search_Page_Size')
-    entries = conn.search(settings.text('LDAP_BaseDN'), user_search_filter(settings, '*'), scope=settings.scope,
-                          attributes=search_attributes(settings), page_size=page if page > 0 else FALLBACK_PAGE_SIZE)
-    if group_filter_template(settings) is None or not entries:
-        return entries
-    member_attribute = settings.text('LDAP_Group_Filter_Group_Member_Attribute')
-    member_format = settings.text('LDAP_Group_Filter_Group_Member_Format')
-    if not member_attribute or ':' in member_attribute or \
-            not any(name in member_format for name in ('#{username}', '#{userdn}')):
-        return [entry for entry in entries
-                if passes_group_filter(conn, settings, ldap_username(entry, settings) or '', entry.dn)]
-    # One search of the groups the filter selects, then each entry's member value looked up (as the
-    # server's sync does with searchMembersOfGroupFilter), instead of one search per entry.
-    parts = group_filter_items(settings, member=False)
-    members = set()
-    for group in conn.search(settings.text('LDAP_BaseDN'), '(&%s)' % ''.join(parts) if parts else '(objectclass=*)',
-                             scope='sub', attributes=[member_attribute]):
-        members.update(value.strip().lower() for value in group.texts(member_attribute))
-    return [entry for entry in entries
-            if member_format.replace('#{username}', ldap_username(entry, settings) or '')
-            .replace('#{userdn}', entry.dn).strip().lower() in members]
 
 
 def skipped_entries(settings, entries, users_after):
@@ -135,12 +95,7 @@ def skipped_entries(settings, entries, users_after):
 
 def _reason(settings, mapped, local_user):
     if not mapped['email']:
-        email_setting = 'LDAP_AD_Email_Field' if settings.is_ad else 'LDAP_Email_Field'
-        fields = _email_fields(settings)
-        where = '%s (%s)' % (', '.join(fields), email_setting) if fields else \
-            'no attribute (%s is empty)' % email_setting
-        return ('no e-mail attribute: no value with "@" in %s, LDAP_Default_Domain is empty and there is no single '
-                'mail value, so the server rejects the entry ("Failed to get email address from LDAP user")' % where)
+        return no_email_reason(settings)
     if local_user is not None:
         same = 'username' if (local_user.get('username') or '').lower() == (mapped['username'] or '').lower() \
             else 'e-mail address'

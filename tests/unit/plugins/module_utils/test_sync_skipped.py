@@ -4,7 +4,7 @@ import socket
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import sync_skipped
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    DirectoryError, DirectorySettings, Entry,
+    DirectoryError, DirectorySettings, Entry, sync_search_attributes,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import UNREADABLE
 
@@ -80,7 +80,33 @@ def test_active_directory_reads_the_ad_e_mail_field():
 def test_the_search_reads_only_the_attributes_it_needs():
     settings = DirectorySettings(dict(OPENLDAP, LDAP_Username_Field='#{givenName}.#{sn}',
                                       LDAP_Email_Field='mail,email'))
-    assert sync_skipped.search_attributes(settings) == ['email', 'entryUUID', 'givenName', 'mail', 'sn', 'uid']
+    # find_skipped also reads the unique-id attributes (users are matched by services.ldap.id); ldap_check does not.
+    assert sync_search_attributes(settings, unique_ids=True) == ['email', 'entryUUID', 'givenName', 'mail', 'sn', 'uid']
+    assert sync_search_attributes(settings) == ['email', 'givenName', 'mail', 'sn', 'uid']
+    assert sync_search_attributes(DirectorySettings(dict(OPENLDAP, LDAP_Unique_Identifier_Field='dn')),
+                                  unique_ids=True) == ['mail', 'uid']
+
+
+def test_find_skipped_classifies_the_entries_the_sync_search_admits(monkeypatch):
+    class Conn:
+        def __init__(self):
+            self.searches = []
+
+        def search(self, base, search_filter, **kwargs):
+            self.searches.append((base, search_filter, kwargs))
+            return [entry('alice', 'alice@example.org'), entry('oscar')]
+
+        def close(self):
+            pass
+    conn = Conn()
+    monkeypatch.setattr(sync_skipped, 'open_service_connection', lambda _settings: conn)
+    skipped, note = sync_skipped.find_skipped(dict(OPENLDAP, LDAP_BaseDN='dc=example,dc=org',
+                                                   LDAP_Search_Page_Size=0), [rc_user('alice')])
+    assert note is None and [s['username'] for s in skipped] == ['oscar']
+    assert skipped[0]['reason'].startswith('no e-mail attribute')
+    (base, search_filter, kwargs), = conn.searches
+    assert search_filter == '(&(objectclass=*)(uid=*))' and kwargs['page_size'] == 500
+    assert 'entryUUID' in kwargs['attributes']
 
 
 def test_without_ldap3_the_result_says_it_could_not_determine(monkeypatch):
