@@ -30,7 +30,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import 
     check_roles, normalize_entries, parse_stored_map, plan_map, serialize_map,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    FilterSyntaxError, coerce, validate_filter,
+    FilterSyntaxError, validate_filter,
 )
 
 OK, WARN, FAIL = 'ok', 'warn', 'fail'
@@ -265,17 +265,6 @@ def mapping_options_argument_spec():
     return spec
 
 
-def _mapping_setting_value(option, name, value):
-    """A mapping module's plain option as the value it stores (``name_attributes`` becomes a comma list)."""
-    if name == 'name_attributes':
-        names = [item.strip() for item in value if item and item.strip()]
-        if not names:
-            raise ModuleFailure('%s.name_attributes must name at least one attribute' % option,
-                                invalid=['%s.name_attributes' % option])
-        return ','.join(names)
-    return value.strip() if isinstance(value, str) else value
-
-
 def apply_mapping_options(values, given, params):
     """Put into ``values`` ({id: value}, in place) the settings each given mapping option would leave.
 
@@ -289,7 +278,7 @@ def apply_mapping_options(values, given, params):
     for option, spec in MAPPING_MODULE_OPTIONS:
         params_of = params.get(option) or {}
         kind = spec.kind
-        plain = dict((name, params_of[name]) for name in spec.settings if params_of.get(name) is not None)
+        plain = [name for name in spec.settings if params_of.get(name) is not None]
         state = params_of.get('state') or 'present'
         exclusive = bool(params_of.get('exclusive'))
         try:
@@ -301,13 +290,13 @@ def apply_mapping_options(values, given, params):
         if state == 'absent' and exclusive:
             raise ModuleFailure('%s.exclusive: true only applies to state=present' % option,
                                 invalid=['%s.exclusive' % option])
-        for name, value in plain.items():
+        for name in plain:
             setting_id = spec.setting(name)
             where = '%s.%s' % (option, name)
             if setting_id in given:
                 raise ModuleFailure('%s: %s is already set by %s; give it once'
                                     % (where, setting_id, given[setting_id]), invalid=[where])
-            values[setting_id] = coerce(setting_id, _mapping_setting_value(option, name, value), where)
+        values.update(spec.desired_settings(params_of, prefix=option + '.'))
         try:
             stored = parse_stored_map(values.get(kind.map_setting), kind)
         except MappingError as exc:

@@ -481,6 +481,16 @@ class MappingModule:
     def setting(self, option):
         return self.settings[option][0]
 
+    def desired_settings(self, params, prefix=""):
+        """``{setting id: value}`` (in option order) for the plain options ``params`` gives (not None), as the
+        server stores them (``option_value``, ``coerce``); ``prefix`` goes before an option's name in errors."""
+        desired = OrderedDict()
+        for option, (setting_id, _option_spec) in self.settings.items():
+            if params.get(option) is not None:
+                where = prefix + option
+                desired[setting_id] = coerce(setting_id, option_value(option, params[option], where), where)
+        return desired
+
 
 def _group_sync_settings(prefix, auto_remove_id, *more):
     """The options of role or channel sync, whose setting ids share ``prefix``; ``more`` goes after enabled."""
@@ -519,12 +529,14 @@ TEAM_MAPPING = MappingModule(
 )
 
 
-def _option_value(option, value):
-    """A module option as the setting value the server stores."""
+def option_value(option, value, where=None):
+    """A mapping module's plain option as the setting value the server stores: ``name_attributes`` becomes
+    a comma list, text is stripped. ``where``: the option as the task names it (``option`` by default)."""
+    where = where or option
     if option == "name_attributes":
         names = [name.strip() for name in value if name and name.strip()]
         if not names:
-            raise ModuleFailure("name_attributes must name at least one attribute", invalid=[option])
+            raise ModuleFailure("%s must name at least one attribute" % where, invalid=[where])
         return ",".join(names)
     if isinstance(value, str):
         return value.strip()
@@ -598,11 +610,7 @@ class _Run:
             self.fail("the server does not offer the setting %s (hidden or not registered); nothing can be "
                       "managed" % kind.map_setting)
 
-        self.desired = OrderedDict()
-        for option, (setting_id, _option_spec) in self.spec.settings.items():
-            if params.get(option) is not None:
-                value = _option_value(option, params[option])
-                self.desired[setting_id] = coerce(setting_id, value, option)
+        self.desired = self.spec.desired_settings(params)
 
         try:
             stored = parse_stored_map(self.snapshot.value(kind.map_setting), kind)

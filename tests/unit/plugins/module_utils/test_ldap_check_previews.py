@@ -147,6 +147,7 @@ def test_team_options_are_stored_as_the_team_module_stores_them():
     with pytest.raises(ModuleFailure) as failure:
         apply_mapping_options({}, {}, mapping_params(team={'name_attributes': [' ']}))
     assert failure.value.extra['invalid'] == ['team_mapping.name_attributes']
+    assert failure.value.msg == 'team_mapping.name_attributes must name at least one attribute'
 
 
 def test_the_previewed_map_is_the_one_checked():

@@ -286,6 +286,17 @@ def test_a_filter_that_compares_group_keys_with_dns_takes_dn_groups(filter_text)
     assert mapping.dn_group_warnings(['cn=admins,ou=groups,dc=example,dc=org'], 'how', filter_text) == []
 
 
+def test_plain_options_become_the_settings_the_server_stores():
+    desired = mapping.TEAM_MAPPING.desired_settings({'name_attributes': [' cn ', '', 'ou'], 'base_dn': ' ou=t ',
+                                                     'enabled': True, 'query': None})
+    assert list(desired.items()) == [('LDAP_Enable_LDAP_Groups_To_RC_Teams', True), ('LDAP_Teams_BaseDN', 'ou=t'),
+                                     ('LDAP_Teams_Name_Field', 'cn,ou')]
+    with pytest.raises(ModuleFailure) as failure:
+        mapping.TEAM_MAPPING.desired_settings({'name_attributes': [' ']})
+    assert failure.value.msg == 'name_attributes must name at least one attribute'
+    assert failure.value.extra['invalid'] == ['name_attributes']
+
+
 def test_a_dn_inside_a_larger_value_still_needs_a_name():
     flt = '(&(uid=#{username})(memberOf=cn=#{groupName},ou=groups,dc=example,dc=org))'
     assert len(mapping.dn_group_warnings(['cn=admins,ou=groups,dc=example,dc=org'], 'how', flt)) == 1
@@ -299,7 +310,7 @@ def test_a_dn_inside_a_larger_value_still_needs_a_name():
 def test_each_module_says_how_the_server_reads_group_names(spec, params, fragment):
     run = prepared_run(spec, params, saved())
     for option, value in params.items():
-        run.desired[spec.setting(option)] = mapping._option_value(option, value)
+        run.desired[spec.setting(option)] = mapping.option_value(option, value)
     run.warn_dn_groups(OrderedDict([('cn=admins,ou=groups,dc=example,dc=org', ('x',))]))
     assert len(run.warnings) == 1 and fragment in run.warnings[0] and "e.g. 'admins'" in run.warnings[0]
 
