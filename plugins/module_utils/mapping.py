@@ -21,7 +21,7 @@ from collections import OrderedDict
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
-    LDAP_ENTERPRISE, OWNER, SETTINGS, ldap_settings_argument_spec,
+    LDAP_ENTERPRISE, OWNER, SETTINGS, in_admin_ui_order, ldap_settings_argument_spec,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
@@ -835,8 +835,8 @@ class _Run:
 
 
 def _render_state(settings, groups, kind):
-    """The diff text: one line per changed setting, then the map (a YAML-like view)."""
-    lines = "".join("%s: %s\n" % (i, json.dumps(settings[i])) for i in sorted(settings))
+    """The diff text: one line per changed setting (in the admin UI's order), then the map (a YAML-like view)."""
+    lines = "".join("%s: %s\n" % (i, json.dumps(settings[i])) for i in in_admin_ui_order(settings))
     lines += "%s:\n" % kind.map_setting
     return lines + "".join("  " + line + "\n" for line in render_map(groups).splitlines())
 

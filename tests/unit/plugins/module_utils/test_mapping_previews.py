@@ -297,6 +297,14 @@ def test_plain_options_become_the_settings_the_server_stores():
     assert failure.value.extra['invalid'] == ['name_attributes']
 
 
+def test_the_diff_lists_settings_in_the_admin_ui_order():
+    text = mapping._render_state({'LDAP_Query_To_Get_User_Teams': '(member=#{userdn})', 'LDAP_Teams_BaseDN': 'ou=t',
+                                  'LDAP_Enable_LDAP_Groups_To_RC_Teams': True}, OrderedDict(), mapping.TEAMS)
+    assert [line.split(':')[0] for line in text.splitlines()] == [
+        'LDAP_Enable_LDAP_Groups_To_RC_Teams', 'LDAP_Teams_BaseDN', 'LDAP_Query_To_Get_User_Teams',
+        'LDAP_Groups_To_Rocket_Chat_Teams']
+
+
 def test_a_dn_inside_a_larger_value_still_needs_a_name():
     flt = '(&(uid=#{username})(memberOf=cn=#{groupName},ou=groups,dc=example,dc=org))'
     assert len(mapping.dn_group_warnings(['cn=admins,ou=groups,dc=example,dc=org'], 'how', flt)) == 1
