@@ -65,14 +65,17 @@ options:
     type: str
   validate_certs:
     description:
-      - Verify the server's TLS certificate. Only switch this off for a throw-away test server.
+      - Verify the server's TLS certificate. Only switch this off for a throw-away test server; the
+        module warns when it is off, and when O(api_url) is plain C(http://).
       - If not set, the value of the E(ROCKETCHAT_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
   ca_path:
     description:
       - PEM file (or directory of hashed certificates) of the certificate authorities to trust
-        for the Rocket.Chat server instead of the system store.
+        for the Rocket.Chat server instead of the system store. A path that does not exist is an error.
+      - It, and O(validate_certs=false), win over E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE); without
+        either, those variables choose the system's CA bundle, as for any Python HTTP client.
       - If not set, the value of the E(ROCKETCHAT_CA_PATH) environment variable is used.
     type: path
   timeout:

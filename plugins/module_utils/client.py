@@ -15,6 +15,7 @@ __metaclass__ = type
 
 import hashlib
 import json
+import os
 import re
 import ssl
 import time
@@ -187,7 +188,14 @@ class RocketChatClient:
             session = requests.Session()
         self.session = session
         self.session.headers.update({'User-Agent': USER_AGENT, 'Accept': 'application/json'})
-        self.session.verify = (ca_path or True) if validate_certs else False
+        if validate_certs and ca_path and not os.path.exists(ca_path):
+            raise RocketChatError(None, None, error='ca_path %s does not exist: give the PEM file (or directory of '
+                                                    'hashed certificates) of the CA that signed the workspace\'s '
+                                                    'certificate' % ca_path)
+        # Given with every request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace a session's
+        # verify (so ca_path and validate_certs=false would be ignored), but not a request's own, unless it
+        # is True, where the environment's CA bundle is the system's choice to make.
+        self.verify = (ca_path or True) if validate_certs else False
 
     # ----------------------------------------------------------------- secrets
 
@@ -438,7 +446,7 @@ class RocketChatClient:
             margin = 0.0
             try:
                 response = self.session.request(method, self.url + path, params=params, json=body,
-                                                headers=headers, timeout=timeout)
+                                                headers=headers, timeout=timeout, verify=self.verify)
             except requests.exceptions.SSLError as exc:
                 if certificate_rejected(exc):
                     raise self._error(method, path, error='TLS error talking to %s: %s. %s' % (

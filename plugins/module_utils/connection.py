@@ -45,8 +45,17 @@ CONNECTION_REQUIRED_ONE_OF = [
 
 
 def client_from_module(module):
-    """A ``RocketChatClient`` for ``module``'s connection options, in its check mode, warning through it."""
+    """A ``RocketChatClient`` for ``module``'s connection options, in its check mode, warning through it.
+
+    Warns, as the directory checks do for plain LDAP, when the connection to the workspace is not
+    protected: certificate checks off, or plain HTTP (the token and password travel in clear).
+    """
     params = module.params
+    if not params['validate_certs']:
+        module.warn('validate_certs=false: the workspace\'s certificate is not checked, so anyone on the way can '
+                    'read the token and password; give the CA in ca_path instead')
+    if (params['api_url'] or '').lower().startswith('http://'):
+        module.warn('api_url uses plain HTTP: the token and password travel unencrypted')
     return RocketChatClient(
         params['api_url'],
         user_id=params['api_user_id'],

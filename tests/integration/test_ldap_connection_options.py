@@ -1,6 +1,7 @@
 """The connection options through real ansible-playbook runs against the sandbox: environment fallbacks,
 a password next to a login token for the password second factor, and TLS errors."""
 
+import pytest
 import requests
 
 from tests.integration.helpers import run_playbook, stored_settings, writes
@@ -79,3 +80,34 @@ def test_a_tls_error_fails_at_once_and_names_ca_path(sandbox_clean):
     assert result['failed'] and result['error_type'] == 'tls-error', result
     assert 'ca_path' in result['msg'] and 'SSL' in result['msg']
     assert 'retrying' not in run.output
+
+
+@pytest.mark.parametrize('options', [{'ca_path': 'CA'}, {'validate_certs': False}])
+def test_ca_path_and_validate_certs_win_over_the_ca_bundle_of_the_environment(sandbox_clean, options):
+    # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (common on CI and corporate machines) must not replace the
+    # module's own choice. slapd's LDAPS port has a certificate of the test CA: with ca_path (or no
+    # checks) the handshake passes and only then does the exchange fail (slapd speaks no HTTP).
+    sandbox = sandbox_clean
+    options = dict(options)
+    if options.get('ca_path'):
+        options['ca_path'] = sandbox.env['ca_cert_path']
+    conn = dict(api_url='https://localhost:%d' % sandbox.env['tls_port'], api_user_id=sandbox.env['admin_user_id'],
+                api_token=sandbox.env['admin_token'], max_retry_wait=1, **options)
+    bundle = '/etc/ssl/certs/ca-certificates.crt'
+    run = run_playbook([{LDAP_SETTINGS_INFO: {}}], module_defaults=conn, timeout=120,
+                       extra_env={'REQUESTS_CA_BUNDLE': bundle, 'CURL_CA_BUNDLE': bundle})
+    result = run.results[0]
+    assert result['failed'] and result.get('error_type') != 'tls-error', result
+    if not options.get('validate_certs', True):
+        assert any('validate_certs=false' in w for w in result.get('warnings', [])), result
+
+
+def test_a_missing_ca_path_fails_naming_it(sandbox_clean, tmp_path):
+    sandbox = sandbox_clean
+    missing = str(tmp_path / 'corp-ca.pem')
+    conn = dict(api_url=sandbox.url, api_user_id=sandbox.env['admin_user_id'], api_token=sandbox.env['admin_token'],
+                ca_path=missing)
+    sandbox.clear_requests()
+    result = run_playbook([{LDAP_SETTINGS_INFO: {}}], module_defaults=conn).results[0]
+    assert result['failed'] and 'ca_path %s does not exist' % missing in result['msg'], result
+    assert sandbox.requests() == []

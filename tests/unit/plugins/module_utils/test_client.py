@@ -274,13 +274,31 @@ def test_an_unusable_api_url_is_named(recorder, url, kind):
 
 
 @pytest.mark.parametrize('options, verify', [
-    ({}, True),
-    ({'ca_path': '/etc/pki/rocketchat-ca.pem'}, '/etc/pki/rocketchat-ca.pem'),
+    ({}, '/etc/ssl/environment-bundle.pem'),  # True: the environment's CA bundle is the system's choice
+    ({'ca_path': 'CA'}, 'CA'),
     ({'validate_certs': False}, False),
-    ({'validate_certs': False, 'ca_path': '/etc/pki/rocketchat-ca.pem'}, False),
+    ({'validate_certs': False, 'ca_path': '/nonexistent/ca.pem'}, False),
 ])
-def test_validate_certs_and_ca_path_set_the_session_verification(make_client, options, verify):
-    assert make_client(**options).session.verify == verify
+def test_validate_certs_and_ca_path_win_over_the_environment(http, make_client, monkeypatch, tmp_path, options,
+                                                              verify):
+    # requests lets REQUESTS_CA_BUNDLE replace a session's verify: the client passes it with each request
+    ca_file = tmp_path / 'ca.pem'
+    ca_file.write_text('not read here', encoding='utf-8')
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/environment-bundle.pem')
+    monkeypatch.setenv('CURL_CA_BUNDLE', '/etc/ssl/environment-bundle.pem')
+    if options.get('ca_path') == 'CA':
+        options = dict(options, ca_path=str(ca_file))
+        verify = str(ca_file)
+    http.get(URL + '/api/v1/me', json={'success': True})
+    make_client(**options).get('me')
+    assert http.calls[0].request.req_kwargs['verify'] == verify
+
+
+def test_a_missing_ca_path_is_an_error_naming_it(make_client, tmp_path):
+    missing = str(tmp_path / 'no-such-ca.pem')
+    with pytest.raises(RocketChatError) as err:
+        make_client(ca_path=missing)
+    assert 'ca_path %s does not exist' % missing in str(err.value)
 
 
 def test_rate_limit_reset_exactly_at_the_bound_is_still_waited_for(http, make_client, recorder):
