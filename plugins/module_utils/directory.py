@@ -220,7 +220,8 @@ if HAS_LDAP3:
 
         def _context(self):
             if self.verify:
-                context = ssl.create_default_context(cadata=self.ca_pem) if self.ca_pem else ssl.create_default_context()
+                context = ssl.create_default_context(cadata=self.ca_pem) if self.ca_pem \
+                    else ssl.create_default_context()
                 context.check_hostname = True
             else:
                 context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -709,7 +710,8 @@ def membership(conn, spec, groups, username, userdn, size_limit=0, page_size=0, 
     group_batch = GroupBatch.of(spec.filter) if batch and len(groups) > 1 else None
     if group_batch is None:
         return [group for group in groups
-                if conn.search(spec.base_dn, substitute(spec.filter, username=username, userdn=userdn, group_name=group),
+                if conn.search(spec.base_dn,
+                               substitute(spec.filter, username=username, userdn=userdn, group_name=group),
                                scope='sub', attributes=['1.1'])]
     return group_batch.search(conn, spec.base_dn, groups, page_size=page_size, username=username, userdn=userdn)
 
