@@ -1252,6 +1252,15 @@ VALIDATION = {
     'LDAP_Background_Sync_ABAC_Attributes_Interval': 'cron',
     'LDAP_CA_Cert': 'pem',
     'LDAP_User_Search_Scope': 'scope',
+    'LDAP_Host': 'host',
+    'LDAP_Port': 'port',
+    # Milliseconds and entry counts: 0 switches the limit (or paging) off; a negative value is no setting
+    # the server's LDAP client can use.
+    'LDAP_Timeout': 'count',
+    'LDAP_Connect_Timeout': 'count',
+    'LDAP_Idle_Timeout': 'count',
+    'LDAP_Search_Page_Size': 'count',
+    'LDAP_Search_Size_Limit': 'count',
 }
 VALIDATION.update((s.id, 'json') for s in _SETTINGS_DATA if s.type == 'code')
 

@@ -136,7 +136,15 @@ def validate_value(setting_id, value, option=None):
     if kind is None or value == '':
         return
     problem, accepted = None, None
-    if kind == 'dn':
+    if kind == 'port':
+        if not 1 <= value <= 65535:
+            problem, accepted = 'port %d is out of range' % value, 'a TCP port from 1 to 65535'
+    elif kind == 'count':
+        if value < 0:
+            problem, accepted = 'negative value %d' % value, '0 (no limit) or a positive integer'
+    elif kind == 'host':
+        problem, accepted = host_problem(value), 'a host name or IP address, such as "ldap.example.org"'
+    elif kind == 'dn':
         problem, accepted = dn_problem(value), 'a distinguished name such as "ou=people,dc=example,dc=org"'
     elif kind == 'filter':
         text = value if value.lstrip().startswith('(') else '(%s)' % value
@@ -184,8 +192,25 @@ def _split_unescaped(text, separators):
     return parts
 
 
+_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+
+
+def host_problem(host):
+    """None when ``host`` can be a host name or address in the server's ``ldap://host:port`` URL, else the problem."""
+    if '://' in host:
+        return ('%r is a URL: give the host name alone, and the port and encryption with their own options'
+                % host[:100])
+    if len(host) > 253:
+        return 'a host name of %d characters (a DNS name has at most 253)' % len(host)
+    if _CONTROL.search(host) or re.search(r'[\s/@?#]', host):
+        return '%r holds characters no host name has (spaces, "/", "@", "?", "#" or control characters)' % host
+    return None
+
+
 def dn_problem(dn):
     """None when ``dn`` is a syntactically valid distinguished name (RFC 4514), else the problem."""
+    if _CONTROL.search(dn):
+        return 'control character %r in %r' % (_CONTROL.search(dn).group(), dn[:100])
     dn = _PLACEHOLDER.sub('x', dn)
     try:
         rdns = _split_unescaped(dn, ',;')

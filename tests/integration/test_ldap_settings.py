@@ -1,5 +1,7 @@
 """ldap_settings and ldap_settings_info through real ansible-playbook runs against the sandbox and slapd."""
 
+import pytest
+
 from tests.integration.helpers import connection_vars, run_playbook, stored_settings, writes
 
 LDAP_SETTINGS = 'chatops.rocketchat.ldap_settings'
@@ -97,6 +99,25 @@ def test_invalid_input_is_refused_before_any_write(sandbox_clean):
         assert fragment in message
     assert {'connection.ca_cert', 'user_search.filter', 'background_sync.interval'} <= set(result['invalid'])
     assert writes(sandbox) == [] and stored_settings(sandbox)['LDAP_Host'] == ''
+
+
+@pytest.mark.parametrize('options, option, fragment', [
+    ({'connection': {'port': 70000}}, 'connection.port', 'port 70000 is out of range; accepted: a TCP port from 1'),
+    ({'connection': {'port': -1}}, 'connection.port', 'port -1 is out of range'),
+    ({'connection': {'host': 'ldaps://ldap.example.org:636'}}, 'connection.host', 'is a URL'),
+    ({'connection': {'host': 'h' * 100000}}, 'connection.host', 'a host name of 100000 characters'),
+    ({'connection': {'timeout': -1}}, 'connection.timeout', 'negative value -1'),
+    ({'user_search': {'page_size': -10}}, 'user_search.page_size', 'negative value -10'),
+    ({'user_search': {'base_dn': 'dc=example\x07,dc=org'}}, 'user_search.base_dn', 'control character'),
+])
+def test_values_the_server_cannot_use_are_refused_naming_the_option(sandbox_clean, options, option, fragment):
+    sandbox = sandbox_clean
+    sandbox.clear_requests()
+    result = run_playbook([{LDAP_SETTINGS: options}], module_defaults=connection_vars(sandbox)).results[0]
+    assert result['failed'] and result['invalid'] == [option], result
+    assert result['msg'].startswith('Invalid input, nothing was written:\n- %s: ' % option), result['msg'][:300]
+    assert fragment in result['msg']
+    assert writes(sandbox) == []
 
 
 def test_active_directory_routes_fields_to_the_ad_settings(sandbox_clean):

@@ -284,3 +284,31 @@ def test_an_invalid_ca_certificate_error_does_not_echo_the_text():
     with pytest.raises(ModuleFailure) as err:
         coerce('LDAP_CA_Cert', 'secret-looking junk that is not PEM', 'connection.ca_cert')
     assert 'connection.ca_cert' in err.value.msg and 'junk' not in err.value.msg
+
+
+@pytest.mark.parametrize('setting_id, option, value, expected', [
+    ('LDAP_Port', 'connection.port', 70000, 'connection.port: port 70000 is out of range; accepted: a TCP port from 1'),
+    ('LDAP_Port', 'connection.port', -1, 'connection.port: port -1 is out of range'),
+    ('LDAP_Port', 'connection.port', 0, 'connection.port: port 0 is out of range'),
+    ('LDAP_Host', 'connection.host', 'ldaps://ldap.example.org:636', "connection.host: 'ldaps://ldap.example.org:636' "
+                                                                      'is a URL: give the host name alone'),
+    ('LDAP_Host', 'connection.host', 'a' * 100000, 'connection.host: a host name of 100000 characters'),
+    ('LDAP_Host', 'connection.host', 'ldap example', 'holds characters no host name has'),
+    ('LDAP_Timeout', 'connection.timeout', -5, 'connection.timeout: negative value -5; accepted: 0 (no limit)'),
+    ('LDAP_Search_Page_Size', 'user_search.page_size', -1, 'user_search.page_size: negative value -1'),
+    ('LDAP_BaseDN', 'user_search.base_dn', 'dc=example\x07,dc=org', "user_search.base_dn: control character '\\x07'"),
+])
+def test_values_the_server_or_the_directory_cannot_use_are_refused_naming_the_option(setting_id, option, value,
+                                                                                       expected):
+    with pytest.raises(ModuleFailure) as err:
+        coerce(setting_id, value, option)
+    assert expected in str(err.value) and err.value.extra['invalid'] == [option], str(err.value)
+
+
+@pytest.mark.parametrize('setting_id, value', [
+    ('LDAP_Port', 636), ('LDAP_Port', 1), ('LDAP_Port', 65535), ('LDAP_Host', 'ldap.example.org'),
+    ('LDAP_Host', '10.0.0.5'), ('LDAP_Host', 'localhost'), ('LDAP_Timeout', 0), ('LDAP_Search_Page_Size', 0),
+    ('LDAP_Search_Size_Limit', 1000),
+])
+def test_usable_values_pass(setting_id, value):
+    assert coerce(setting_id, value) == value
