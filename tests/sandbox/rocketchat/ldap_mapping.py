@@ -3,9 +3,9 @@
 add custom fields and the active state). Pure: settings in, data out, log lines out."""
 
 import json
+import pathlib
 import re
 import time
-import unicodedata
 
 from tests.sandbox.rocketchat.ldap_connection import conditional_setting, split_list
 
@@ -32,14 +32,159 @@ def dynamic_value(entry, attribute_setting):
     return None
 
 
+class _Limax:
+    """The sandbox's own port of the npm package ``limax`` 3.0.0 as Rocket.Chat 8.x calls it
+    (``apps/meteor/server/lib/ldap/Manager.ts``: ``limax(text, {replacement: '.'})``). It runs the
+    library's steps on the text as JavaScript holds it (UTF-16 code units; JavaScript's ``\\s`` and
+    ``\\w``): apostrophes inside words dropped; Japanese kana romanised (hepburn ``fromKana``) or,
+    with a CJK ideograph U+4E00..U+9FA5 in the text, every Han character written as pinyin with a
+    tone number (@napi-rs/pinyin); then speakingurl 14.0.1 (lang "en", separator "."). The tables
+    are the libraries' own, read out of the npm packages into ``tests/data/limax-charmap.json`` by
+    ``tools/oracles/limax/generate.js``; ``tests/data/limax-corpus.json`` is what the real library
+    gives, and the contract tests hold this port to every entry of it."""
+
+    DATA = pathlib.Path(__file__).resolve().parents[2] / "data" / "limax-charmap.json"
+    SPACE = "\t\n\v\f\r \u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B)) + \
+        "\u2028\u2029\u202f\u205f\u3000\ufeff"
+    NOT_SPACE = "[^" + re.escape(SPACE) + "]"
+
+    def __init__(self):
+        data = json.loads(self.DATA.read_text(encoding="utf-8"))
+        self.version = data["limax_version"]
+        self.charmap = data["charmap"]
+        self.lookahead = set(data["lookahead"])
+        self.diatric = data["diatric"]
+        self.lang = data["lang_en"]
+        self.symbols = data["symbols_en"]
+        self.kana = [(dict(pairs), re.compile("|".join(map(re.escape, (k for k, _ in pairs)))), name)
+                     for name, pairs in data["kana"]]
+        self.pinyin = {}
+        alphabet = {c: i for i, c in enumerate(data["pinyin_alphabet"])}
+        width = len(alphabet)
+        packed = data["pinyin_packed"]
+        syllables = data["pinyin_syllables"]
+        code = 0
+        for jump, pairs in re.findall(r"~([0-9a-f]+);([^~]*)", packed):
+            code = int(jump, 16)
+            for k in range(0, len(pairs), 2):
+                self.pinyin[code] = syllables[alphabet[pairs[k]] * width + alphabet[pairs[k + 1]]]
+                code += 1
+        self.apostrophe = re.compile("(" + self.NOT_SPACE + ")['\u2018\u2019\u201a\u201b\u2032\u2035\u0301]("
+                                     + self.NOT_SPACE + ")")
+
+    @staticmethod
+    def units(text):
+        """Python text as JavaScript's UTF-16 code units (surrogates as separate characters)."""
+        raw = text.encode("utf-16-le", "surrogatepass")
+        return "".join(chr(int.from_bytes(raw[k:k + 2], "little")) for k in range(0, len(raw), 2))
+
+    @staticmethod
+    def points(units):
+        return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+
+    def has_kana(self, text):
+        return any(regex.search(text) for _, regex, name in self.kana
+                   if name in ("hiraganaMonographs", "katakanaMonographs", "katakanaHalfwidths"))
+
+    def from_kana(self, text):
+        for table, regex, _ in self.kana:
+            text = regex.sub(lambda m, t=table: t.get(m.group(0), m.group(0)), text)
+        text = re.sub("[\u3063\u30c3]C", "TC", text)
+        text = re.sub("[\u3063\u30c3]([^\n\r\u2028\u2029])", r"\1\1", text)
+        text = re.sub(r"[NM]'([^YAEIOU]|\Z)", r"N\1", text)
+        for vowel, long_vowel in zip("AIUEO", "\u0100\u012a\u016a\u0112\u014c"):
+            text = text.replace(vowel + "\u30fc", long_vowel)
+        return text
+
+    def to_pinyin(self, text):
+        parts, plain = [], ""
+        for char in self.points(text):
+            syllable = self.pinyin.get(ord(char))
+            if syllable is None:
+                plain += char
+            else:
+                if plain:
+                    parts.append(plain)
+                    plain = ""
+                parts.append(syllable)
+        return parts + ([plain] if plain else [])
+
+    def speakingurl(self, text, sep):
+        def alnum(s):
+            return re.search("[A-Za-z0-9]", s) is not None
+
+        allowed = re.compile("[^A-Za-z0-9_" + re.escape(self.SPACE) + re.escape(sep) + "_-]")
+        text = re.sub("^[" + re.escape(self.SPACE) + "]+|[" + re.escape(self.SPACE) + "]+\\Z", "", text)
+        out, pending, after_symbol, after_diatric = "", "", False, False
+        for pos, char in enumerate(text):
+            nxt = text[pos + 1] if pos + 1 < len(text) else None
+            if self.lang.get(char):
+                char = (" " if after_symbol and alnum(self.lang[char]) else "") + self.lang[char]
+                after_symbol = False
+            elif char in self.charmap:
+                if nxt is not None and nxt in self.lookahead:
+                    pending, char = pending + char, ""
+                elif after_diatric:
+                    char = str(self.diatric.get(pending, "undefined")) + self.charmap[char]
+                    pending = ""
+                else:
+                    char = (" " if after_symbol and alnum(self.charmap[char]) else "") + self.charmap[char]
+                after_symbol = after_diatric = False
+            elif char in self.diatric:
+                pending, char = pending + char, ""
+                if nxt is None:
+                    if pending not in self.diatric:
+                        raise TypeError("limax: speakingurl throws on %r" % text)
+                    char = self.diatric[pending]
+                after_diatric = True
+            elif self.symbols.get(char):
+                word = self.symbols[char]
+                char = (sep if after_symbol or alnum(out[-1:]) else "") + word
+                char += sep if nxt is not None and alnum(nxt) else ""
+                after_symbol = True
+            else:
+                if after_diatric:
+                    char = self.diatric.get(pending, "undefined") + char
+                    pending, after_diatric = "", False
+                elif after_symbol and alnum(char):
+                    char = " " + char
+                after_symbol = False
+            out += allowed.sub(sep, char)
+        out = re.sub("[" + re.escape(self.SPACE) + "]+", sep, out)
+        out = re.sub(re.escape(sep) + "+", sep, out)
+        out = re.sub("^" + re.escape(sep) + "+|" + re.escape(sep) + "+\\Z", "", out)
+        return out.lower()
+
+    def __call__(self, text, replacement="."):
+        text = self.apostrophe.sub(r"\1\2", self.units(text))
+        tones = False
+        if self.has_kana(text):
+            text = re.sub(r"[^A-Za-z0-9\- ]+", "", self.from_kana(text))
+        elif re.search("[\u4e00-\u9fa5]", text):
+            tones = True
+            text = re.sub("[^0-9A-Za-z ]+", "", self.units(" ".join(self.to_pinyin(text))))
+            text = re.sub("([^1-4]) ([A-Za-z]) ", r"\1\2", text)
+        slug = self.speakingurl(text, replacement)
+        return re.sub("([^0-9])-([0-9])", r"\1\2", slug) if tones else slug
+
+
+_limax = None
+
+
+def limax(text, replacement="."):
+    """``limax(text, {replacement})`` as limax 3.0.0 gives it (the port above, loaded once)."""
+    global _limax
+    if _limax is None:
+        _limax = _Limax()
+    return _limax(text, replacement)
+
+
 def slugify(text, enabled):
-    """``limax(text, {replacement: '.', separateNumbers: false})`` then only ``[0-9a-z-_.]``:
-    transliterated to ASCII, lower case, every run of other characters becomes one dot."""
+    """Manager.ts ``slugify``: with ``UTF8_Names_Slugify`` on, ``limax(text, {replacement: '.'})``
+    then only ``[0-9a-z-_.]``; off, the text as it is."""
     if not enabled:
         return text
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    dotted = re.sub(r"[^a-z0-9]+", ".", ascii_text).strip(".")
-    return re.sub(r"[^0-9a-z\-_.]", "", dotted)
+    return re.sub(r"[^0-9a-z\-_.]", "", limax(text, "."))
 
 
 def is_deactivated(entry, now_ms=None):
