@@ -24,7 +24,6 @@ import socket
 import ssl
 import time
 import traceback
-import unicodedata
 
 try:
     import ldap3
@@ -38,6 +37,7 @@ except ImportError:  # pragma: no cover - reported by the modules with missing_r
     LDAPException = Exception
     ldap3 = None
 
+from ansible_collections.chatops.rocketchat.plugins.module_utils import limax
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import AD_TWINS, SETTINGS
 # The one LDAP filter parser (ldap3-free, so ldap_settings validates filters without ldap3).
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import FilterSyntaxError, parse_filter
@@ -509,10 +509,12 @@ def _template_or_list(entry, spec):
 
 def slugify_username(text):
     """The server's username slug (UTF8_Names_Slugify, on by default): ``limax`` with "." as the
-    replacement (ASCII, lower case, each run of other characters one dot), then only [0-9a-z-_.]."""
-    ascii_text = unicodedata.normalize('NFKD', text).encode('ascii', 'ignore').decode('ascii').lower()
-    dotted = re.sub(r'[^a-z0-9]+', '.', ascii_text).strip('.')
-    return re.sub(r'[^0-9a-z-_.]', '', dotted)
+    replacement, then only [0-9a-z-_.] (a port of the library, checked against its own output in
+    tests/data/limax-corpus.json). A name the library itself fails on gets no username ('')."""
+    try:
+        return limax.slugify(text)
+    except limax.LimaxError:
+        return ''
 
 
 def unique_identifier(entry, settings):

@@ -160,7 +160,6 @@ def test_binary_unique_id_is_hex():
     assert (mapped['unique_id_attribute'], mapped['unique_id']) == ('objectGUID', guid.hex())
 
 
-@pytest.mark.xfail(strict=True, reason='issue 10: directory.slugify_username is not yet limax.slugify')
 def test_slug():
     # What the real limax 3.0.0 gives (tests/data/limax-corpus.json; test_limax.py checks the whole corpus).
     assert slugify_username('Jean-Luc Picard') == 'jean-luc.picard'
