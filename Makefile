@@ -56,6 +56,7 @@ help:
 	@echo "                       (SANDBOX_ARGS=\"--version 8.5.0 --license none ...\"; see README.md)"
 	@echo "make sandbox-stop      stop them"
 	@echo "make venv              .venv and .venv-oldest (and slapd via apt-get when missing)"
+	@echo "make oracles           the npm packages the tests compare with (tools/oracles/*)"
 	@echo "make collection-tree   build/collections/ansible_collections/chatops/rocketchat -> ."
 	@echo "make collection-build  build the collection tarball into build/dist/"
 	@echo "make test-unit | test-contract | test-integration | test-sanity | test-lint |"
@@ -107,8 +108,21 @@ test: test-start test-unit test-contract test-integration test-sanity test-lint 
 	test-changelog test-molecule
 	@tools/test-summary.py $$(find $(REPORTS) -name '*.xml' | sort)
 
-test-start: venv collection-tree
+test-start: venv collection-tree oracles
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
+
+# The npm packages whose own answers the tests compare with (tools/oracles/*): limax, the slug library
+# Rocket.Chat uses for usernames. `npm install --no-save` installs the locked versions without
+# rewriting the lock (npm ci wants every platform's optional binaries in it).
+ORACLES := tools/oracles/limax
+.PHONY: oracles
+oracles:
+	@for oracle in $(ORACLES); do \
+		if [[ ! -f $$oracle/node_modules/.stamp || $$oracle/package-lock.json -nt $$oracle/node_modules/.stamp ]]; then \
+			echo "==> npm install ($$oracle)"; \
+			(cd $$oracle && npm install --no-save --no-audit --no-fund --loglevel=error && touch node_modules/.stamp); \
+		fi; \
+	done
 
 test-unit: venv collection-tree
 	tools/run-pytest.sh unit $(VENV) tests/unit $(PYTEST_ARGS) $(UNIT_PYTEST_ARGS)
