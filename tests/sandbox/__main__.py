@@ -174,7 +174,9 @@ def main(argv=None):
     start_parser.add_argument("--mask-secrets", action="store_true",
                               help='secret/password settings read as "" plus hasValue (develop behaviour)')
     source = start_parser.add_mutually_exclusive_group()
-    source.add_argument("--flavour", choices=["openldap", "ad", "large"], default="openldap")
+    source.add_argument("--flavour", choices=["openldap", "ad", "large", "samba-ad", "samba-ad-large"],
+                        default="openldap",
+                        help="the directory: slapd (openldap, ad, large) or a real Samba AD DC (samba-ad, samba-ad-large)")
     source.add_argument("--ldap-from", metavar="ENV_JSON",
                         help="use the slapd of the sandbox that wrote this env.json instead of starting one")
     start_parser.add_argument("--blocked", action="append", help="setting ids, comma-separated")

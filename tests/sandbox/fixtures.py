@@ -6,9 +6,10 @@
 import pytest
 
 from tests.sandbox.ldap import Slapd
+from tests.sandbox.ldap.samba_ad import SambaAD
 from tests.sandbox.rocketchat.launcher import SandboxClient, SandboxProcess, environment
 
-__all__ = ["slapd", "slapd_ad", "sandbox", "sandbox_clean"]
+__all__ = ["slapd", "slapd_ad", "samba_ad", "sandbox", "sandbox_clean"]
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +23,15 @@ def slapd():
 def slapd_ad():
     """A real slapd with the Active-Directory-like sample directory."""
     with Slapd(flavour="ad") as directory:
+        yield directory
+
+
+@pytest.fixture(scope="session")
+def samba_ad():
+    """A real Active Directory (Samba AD DC) with the sample company of samba_data.py, for the
+    whole session: a copy of the cached template on its own 127.0.0.x (about a second; the first
+    run on a machine builds the template, about 5 s)."""
+    with SambaAD("samba-ad") as directory:
         yield directory
 
 

@@ -1,7 +1,7 @@
-"""Run one private slapd until SIGTERM/SIGINT: ``python -m tests.sandbox.ldap --flavour ad``.
+"""Run one private directory (slapd, or a Samba AD DC) until SIGTERM/SIGINT: ``python -m tests.sandbox.ldap --flavour ad``.
 
-Prints ``Slapd.info`` as one JSON line on standard output once slapd accepts connections
-(and writes it to --info-file if given), then waits; on SIGTERM or SIGINT it stops slapd and
+Prints ``Slapd.info`` as one JSON line on standard output once it accepts connections
+(and writes it to --info-file if given), then waits; on SIGTERM or SIGINT it stops it and
 removes its directory.
 """
 
@@ -12,12 +12,12 @@ import signal
 import sys
 import threading
 
-from .harness import FLAVOURS, Slapd
+from . import ALL_FLAVOURS, SAMBA_FLAVOURS, directory
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tests.sandbox.ldap", description=__doc__.splitlines()[0])
-    parser.add_argument("--flavour", choices=sorted(FLAVOURS), default="openldap")
+    parser.add_argument("--flavour", choices=ALL_FLAVOURS, default="openldap")
     parser.add_argument("--workdir", help="parent directory for the instance directory")
     parser.add_argument("--large-users", type=int, default=10000)
     parser.add_argument("--large-groups", type=int, default=500)
@@ -29,8 +29,9 @@ def main(argv=None):
     stop_requested = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop_requested.set())
-    slapd = Slapd(args.flavour, workdir=args.workdir,
-                  large_users=args.large_users, large_groups=args.large_groups)
+    options = {} if args.flavour in SAMBA_FLAVOURS else {"large_users": args.large_users,
+                                                         "large_groups": args.large_groups}
+    slapd = directory(args.flavour, workdir=args.workdir, **options)
     try:
         info = slapd.start()
         text = json.dumps(info, sort_keys=True)
