@@ -17,9 +17,11 @@ only starts them as programs.
 
 import atexit
 import fcntl
+import functools
 import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -44,7 +46,10 @@ ADDRESSES = tuple(f"127.0.0.{n}" for n in range(20, 250))
 LEASE_DIR = Path(tempfile.gettempdir()) / "chatops-samba-ad"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
-TEMPLATE_FORMAT = 1          # bump when the template's layout changes
+TEMPLATE_FORMAT = 1          # bump when _build_template changes what a template holds
+PROVISION_OPTIONS = (f"--realm={data.REALM}", f"--domain={data.DOMAIN}", "--server-role=dc", "--dns-backend=NONE",
+                     "--use-rfc2307", f"--host-name={HOST_NAME}", "--option=bind interfaces only=yes",
+                     "--option=server services=ldap, cldap")
 PASSWORD_CONVENTION = "<login>-pass"
 FLAVOURS = {"samba-ad": False, "samba-ad-large": True}
 ADMIN_DN = f"CN=Administrator,CN=Users,{data.BASE_DN}"
@@ -84,6 +89,7 @@ def _run(args, what, **kwargs):
     return result
 
 
+@functools.lru_cache(maxsize=None)
 def samba_version():
     return _run([_program("samba"), "-V"], "samba -V").stdout.strip()
 
@@ -181,8 +187,10 @@ def cache_dir():
 
 
 def template_key(large):
+    """What the template depends on: Samba's version, the provisioning options, the seed data and
+    the seed script (not the rest of this module, so editing the harness does not rebuild it)."""
     digest = hashlib.sha256()
-    for part in (str(TEMPLATE_FORMAT), samba_version(), str(large), Path(__file__).read_text(),
+    for part in (str(TEMPLATE_FORMAT), samba_version(), str(large), repr(PROVISION_OPTIONS),
                  SEED_SCRIPT.read_text(), Path(data.__file__).read_text()):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
@@ -208,8 +216,8 @@ def template(large=False):
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise
-        for old in root.glob(f"{name}-*"):  # templates of older seeds or Samba versions
-            if old != final and old.is_dir() and "-build-" not in old.name:
+        for old in root.iterdir():  # this flavour's templates of older seeds or Samba versions
+            if old != final and old.is_dir() and re.fullmatch(re.escape(name) + "-[0-9a-f]{16}", old.name):
                 shutil.rmtree(old, ignore_errors=True)
     return final
 
@@ -226,15 +234,15 @@ def _build_template(directory, large):
     lease = AddressLease()
     try:
         d = str(directory)
+        # -s <empty file>: Debian's /etc/samba/smb.conf must not leak in; every per-instance
+        # directory (pid, sockets, logs) inside the target so that instances never collide.
         _run([_program("samba-tool"), "domain", "provision", "-s", str(empty), f"--targetdir={d}",
-              f"--realm={data.REALM}", f"--domain={data.DOMAIN}", "--server-role=dc", "--dns-backend=NONE",
-              "--use-rfc2307", f"--adminpass={admin_password}", f"--host-name={HOST_NAME}",
-              f"--host-ip={lease.address}",
-              f"--option=interfaces={lease.address}/8", "--option=bind interfaces only=yes",
+              *PROVISION_OPTIONS, f"--adminpass={admin_password}", f"--host-ip={lease.address}",
+              f"--option=interfaces={lease.address}/8",
               f"--option=pid directory={d}/run", f"--option=ncalrpc dir={d}/run/ncalrpc",
               f"--option=winbindd socket directory={d}/run/winbindd",
               f"--option=ntp signd socket directory={d}/run/ntp_signd",
-              f"--option=log file={d}/log/log.%m", "--option=server services=ldap, cldap"],
+              f"--option=log file={d}/log/log.%m"],
              "samba-tool domain provision")
         conf = directory / "etc" / "smb.conf"
         # Simple binds over plain LDAP (provisioning drops this option if given there).
@@ -252,8 +260,9 @@ def _build_template(directory, large):
         _terminate(process)
     finally:
         lease.release()
-    for stale in (directory / "run").glob("*.pid"):
-        stale.unlink()
+    for stale in directory.rglob("*"):  # pid files and sockets of that start: samba makes new ones
+        if stale.is_socket() or (stale.suffix == ".pid" and stale.parent.name == "run"):
+            stale.unlink()
     meta = {"provisioned_path": str(directory), "admin_password": admin_password,
             "service_password": service_password, "samba_version": samba_version(), "large": large,
             "build_seconds": round(time.monotonic() - started, 1)}

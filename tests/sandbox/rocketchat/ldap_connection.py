@@ -156,6 +156,11 @@ class LdapConnection:
                             get_info=ldap3.NONE, connect_timeout=max(self.connect_timeout_ms, 1) / 1000)
 
     def _new_connection(self, user=None, password=None):
+        # Referrals are not chased: ldapjs emits continuation references ('searchReference') and
+        # Rocket.Chat never listens for them, so an AD subtree search from the domain root (which
+        # also answers references to the DNS and configuration partitions) yields only its entries
+        # (search() keeps searchResEntry items only). Checked against a Samba AD DC in
+        # tests/integration/test_samba_ad_sync.py, as are paged searches and objectGUID ids.
         # ldap3 wants whole seconds here (SO_RCVTIMEO); LDAP_Timeout is in ms, so round up.
         receive_timeout = -(-self.timeout_ms // 1000) if self.timeout_ms > 0 else None
         return ldap3.Connection(self._server(), user=user, password=password, auto_bind=ldap3.AUTO_BIND_NONE,
