@@ -194,8 +194,8 @@ class Contract:
 
 @pytest.fixture
 def rc(sandbox_clean):
-    """The session's sandbox with fresh data and its start-up options (8.8.1, licensed, 2FA off as
-    under TEST_MODE, rate limiter off); tests change options with `rc.config(...)`."""
+    """The session's sandbox with fresh data and its start-up options (8.8.1, licensed, 2FA on with the
+    password fallback as on a production server, rate limiter off); tests change options with `rc.config(...)`."""
     return Contract(sandbox_clean)
 
 

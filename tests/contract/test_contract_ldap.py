@@ -183,12 +183,16 @@ class TestSyncNow:
 
     def test_plain_user_not_authorized_is_400(self, rc, user_headers):
         rc.configure_ldap()
-        reply = sync_now(rc, user_headers)
+        # Production default (2FA with the password fallback): the 2FA check runs before the handler's
+        # permission check, so the plain user's login token answers it to reach the permission error.
+        reply = sync_now(rc, {**user_headers, **password_2fa(rc.env["user_password"])})
         assert reply.status_code == 400
         assert reply.json() == {"success": False, "error": "error-not-authorized"}
 
     def test_permission_checked_before_ldap_enable(self, rc, user_headers):
-        reply = sync_now(rc, user_headers)
+        # Production default (2FA with the password fallback): the 2FA check runs before the handler's
+        # permission check, so the plain user's login token answers it to reach the permission error.
+        reply = sync_now(rc, {**user_headers, **password_2fa(rc.env["user_password"])})
         assert reply.status_code == 400
         assert reply.json() == {"success": False, "error": "error-not-authorized"}
 

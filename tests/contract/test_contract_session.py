@@ -212,7 +212,9 @@ class TestPersonalAccessTokens:
                              json={"tokenName": name, "bypassTwoFactor": bypass}, headers=headers, timeout=10)
 
     def test_generate_and_use(self, rc):
-        headers = rc.admin_login()
+        # Production default (2FA with the password fallback): generating a PAT with a login token is
+        # challenged, and the password answers it.
+        headers = {**rc.admin_login(), **password_2fa(rc.env["admin_password"])}
         reply = self.generate(rc, headers, "contract", True)
         assert reply.status_code == 200, reply.text
         body = reply.json()
@@ -250,7 +252,8 @@ class TestPersonalAccessTokens:
             assert rc.get_setting("LDAP_Host") == ""
 
     def test_plain_user_may_create_a_pat(self, rc, user_headers):
-        # create-personal-access-tokens belongs to admin and user (§6).
-        reply = self.generate(rc, user_headers, "mine", False)
+        # create-personal-access-tokens belongs to admin and user (§6). On the production default the
+        # plain user's login token is challenged (2FA password fallback); the password answers it.
+        reply = self.generate(rc, {**user_headers, **password_2fa(rc.env["user_password"])}, "mine", False)
         assert reply.status_code == 200, reply.text
         assert reply.json()["success"] is True

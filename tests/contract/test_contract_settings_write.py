@@ -251,7 +251,10 @@ class TestBulkPost:
         assert error.startswith("must have required property 'settings'")
 
     def test_plain_user_not_allowed(self, rc, user_headers):
-        reply = post_bulk(rc, bulk(("LDAP_Host", "user.example.org"), ("LDAP_Port", 1)), user_headers)
+        # Production default (2FA with the password fallback): the 2FA check runs before the handler's
+        # permission check, so the plain user's login token answers it to reach the permission error.
+        headers = {**user_headers, **password_2fa(rc.env["user_password"])}
+        reply = post_bulk(rc, bulk(("LDAP_Host", "user.example.org"), ("LDAP_Port", 1)), headers)
         assert reply.status_code == 400
         body = reply.json()
         assert body == {"success": False, "error": "Editing settings is not allowed [error-action-not-allowed]",
@@ -351,7 +354,10 @@ class TestSaveSettingsMethod:
         assert rc.get_setting("LDAP_Host") == ""
 
     def test_plain_user_error_inside_message(self, rc, user_headers):
-        reply, frame = self.save(rc, [{"_id": "LDAP_Host", "value": "user.example.org"}], user_headers)
+        # Production default (2FA with the password fallback): saveSettings' 2FA check runs before its
+        # permission check, so the plain user answers it (trailing parameter) to reach the permission error.
+        answer = {"twoFactorCode": sha256_hex(rc.env["user_password"]), "twoFactorMethod": "password"}
+        reply, frame = self.save(rc, [{"_id": "LDAP_Host", "value": "user.example.org"}], user_headers, answer)
         assert reply.status_code == 400
         assert frame["error"]["error"] == "error-action-not-allowed"
         assert rc.get_setting("LDAP_Host") == ""

@@ -169,7 +169,9 @@ def main(argv=None):
     start_parser = commands.add_parser("start", parents=[state], help="start slapd and the Rocket.Chat sandbox")
     start_parser.add_argument("--version", help="Rocket.Chat version X.Y.Z (default 8.8.1)")
     start_parser.add_argument("--license", choices=["ldap-enterprise", "none"])
-    start_parser.add_argument("--two-factor", choices=["off", "password", "totp", "email"])
+    start_parser.add_argument("--two-factor", choices=["off", "password", "totp", "email"],
+                              help="password (default, a production server: 2FA with the password fallback), "
+                                   "totp, email, or off (TEST_MODE: 2FA skipped)")
     start_parser.add_argument("--rate-limiter", action="store_true")
     start_parser.add_argument("--mask-secrets", action="store_true",
                               help='secret/password settings read as "" plus hasValue (develop behaviour)')

@@ -26,7 +26,12 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--version", dest="rc_version", help="X.Y.Z (default 8.8.1)")
     parser.add_argument("--license", choices=[LDAP_MODULE, "none"])
-    parser.add_argument("--two-factor", choices=["off", "password", "totp", "email"])
+    parser.add_argument("--two-factor", choices=["off", "password", "totp", "email"],
+                        help="2FA for the admin. password (default, a production server): "
+                             "Accounts_TwoFactorAuthentication_Enabled with the password fallback, so a login "
+                             "token is challenged on settings writes and Sync Now, the bypass PAT is not; "
+                             "totp/email: that method enabled for the admin; off: TEST_MODE (2FA skipped "
+                             "unless a route forces it)")
     parser.add_argument("--rate-limiter", action="store_true", default=None)
     parser.add_argument("--mask-secrets", action="store_true", default=None,
                         help='secret/password settings read as "" plus hasValue (develop, contract section 5.8)')

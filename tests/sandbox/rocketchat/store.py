@@ -63,7 +63,9 @@ BUILTIN_TEAMS = ["engineering", "support"]
 DEFAULT_OPTIONS = {
     "version": "8.8.1",
     "license": LDAP_MODULE,
-    "two_factor": "off",
+    # A production server: Accounts_TwoFactorAuthentication_Enabled and the password fallback on, so a
+    # login token is challenged (method password); the admin's bypass PAT is not. "off" is TEST_MODE.
+    "two_factor": "password",
     "rate_limiter": False,
     "blocked": [],
     "hidden": [],
