@@ -1238,7 +1238,7 @@ OWNER = dict(
 #   json      a JSON object (the type 'code' settings)
 VALIDATION = {
     'LDAP_BaseDN': 'dn',
-    'LDAP_Authentication_UserDN': 'dn',
+    'LDAP_Authentication_UserDN': 'bind_dn',
     'LDAP_Sync_User_Data_Roles_BaseDN': 'dn',
     'LDAP_Sync_User_Data_Channels_BaseDN': 'dn',
     'LDAP_Teams_BaseDN': 'dn',

@@ -146,6 +146,13 @@ def validate_value(setting_id, value, option=None):
         problem, accepted = host_problem(value), 'a host name or IP address, such as "ldap.example.org"'
     elif kind == 'dn':
         problem, accepted = dn_problem(value), 'a distinguished name such as "ou=people,dc=example,dc=org"'
+    elif kind == 'bind_dn':
+        # Active Directory also binds a user principal name (svc@corp.example.com) or a down-level
+        # logon name (CORP\svc); the server hands the text to its LDAP client's bind as it is.
+        if not _BIND_NAME.match(value):
+            problem = dn_problem(value)
+        accepted = ('a distinguished name such as "cn=rocketchat,ou=services,dc=example,dc=org", or for Active '
+                    'Directory a user principal name ("svc@corp.example.com") or "DOMAIN\\name"')
     elif kind == 'filter':
         text = value if value.lstrip().startswith('(') else '(%s)' % value
         problem, accepted = filter_problem(text), 'an LDAP filter such as "(objectClass=person)"'
@@ -193,6 +200,8 @@ def _split_unescaped(text, separators):
 
 
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+# A user principal name or a down-level logon name: no "=", no spaces or control characters.
+_BIND_NAME = re.compile(r'^(?:[^@=\s\\\x00-\x1f\x7f]+@[^@=\s\\\x00-\x1f\x7f]+|[^@=\s\\\x00-\x1f\x7f]+\\[^@=\s\\\x00-\x1f\x7f]+)$')
 
 
 def host_problem(host):

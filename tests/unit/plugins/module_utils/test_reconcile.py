@@ -312,3 +312,16 @@ def test_values_the_server_or_the_directory_cannot_use_are_refused_naming_the_op
 ])
 def test_usable_values_pass(setting_id, value):
     assert coerce(setting_id, value) == value
+
+
+@pytest.mark.parametrize('bind_dn', ['cn=rocketchat,ou=services,dc=example,dc=org', 'svc-rocketchat@corp.example.com',
+                                     'CORP\\svc-rocketchat'])
+def test_the_bind_dn_may_be_a_dn_or_an_active_directory_logon_name(bind_dn):
+    assert coerce('LDAP_Authentication_UserDN', bind_dn, 'authentication.bind_dn') == bind_dn
+
+
+@pytest.mark.parametrize('bind_dn', ['svc rocketchat', 'a b@corp.example.com', 'cn=x,,dc=y', 'svc@corp\x07'])
+def test_a_bind_dn_that_is_neither_is_refused(bind_dn):
+    with pytest.raises(ModuleFailure) as err:
+        coerce('LDAP_Authentication_UserDN', bind_dn, 'authentication.bind_dn')
+    assert str(err.value).startswith('authentication.bind_dn: ') and 'user principal name' in str(err.value)

@@ -1,0 +1,67 @@
+"""The collection against a real Active Directory (the samba-ad flavour, issue 11): ldap_settings with
+server_type ad, ldap_role_mapping with a nested-group filter (LDAP_MATCHING_RULE_IN_CHAIN), and
+ldap_check's preview, which must promise every sample user exactly the roles the sandbox's sync then
+gives them, through nesting four groups deep."""
+
+from tests.integration.helpers import connection_vars, run_playbook
+from tests.integration.test_samba_ad_sync import IN_CHAIN, ROLES_MAP, ldap_users
+from tests.sandbox.ldap import samba_data
+
+LDAP_SETTINGS = 'chatops.rocketchat.ldap_settings'
+ROLE_MAPPING = 'chatops.rocketchat.ldap_role_mapping'
+LDAP_CHECK = 'chatops.rocketchat.ldap_check'
+SYNC = 'chatops.rocketchat.ldap_sync'
+
+
+def ad_options(ad):
+    """ldap_settings' options for the DC, as an AD administrator writes them."""
+    return {
+        'enabled': True,
+        'server_type': 'ad',
+        'active_state': 'both',
+        'connection': {'host': ad['host'], 'port': ad['port'], 'encryption': 'plain'},
+        'authentication': {'enabled': True, 'bind_dn': ad['ldap_bind_upn'], 'bind_password': ad['ldap_bind_password']},
+        'user_search': {'base_dn': ad['ldap_base_dn'], 'page_size': 10,
+                        'filter': '(&(objectCategory=person)(objectClass=user)(memberOf:%s:=%s))'
+                                  % (IN_CHAIN, samba_data.group_dn('rocketchat-users'))},
+        'background_sync': {'enabled': True},
+    }
+
+
+def role_map(ad):
+    return {'enabled': True, 'base_dn': ad['groups_dn'],
+            'filter': '(&(objectClass=group)(cn=#{groupName})(member:%s:=#{userdn}))' % IN_CHAIN,
+            'mappings': [{'group': group, 'roles': [role]} for group, role in sorted(ROLES_MAP.items())]}
+
+
+def test_ldap_check_promises_the_roles_the_sync_gives_through_nested_groups(sandbox_clean, samba_ad):
+    sandbox, ad = sandbox_clean, samba_ad.info
+    logins = [user[0] for user in samba_data.USERS]
+    conn = connection_vars(sandbox)
+    run = run_playbook([
+        {LDAP_CHECK: dict(ad_options(ad), role_mapping=role_map(ad), users=[{'username': u} for u in logins],
+                          fail_on='never')},
+        {LDAP_SETTINGS: ad_options(ad)},
+        {ROLE_MAPPING: dict(role_map(ad), validate_groups=True, ldap_settings=ad_options(ad))},
+        {SYNC: {}},
+    ], module_defaults=conn, timeout=600)
+    check, settings, roles, sync = run.results
+    assert not settings.get('failed'), settings.get('msg')
+    assert not roles.get('failed'), roles
+    assert sync.get('synced'), sync
+    items = dict((item['name'], item) for item in check['checks'])
+    # the DC resolves the nested-group matching rule: the check passes (it fails on OpenLDAP)
+    assert all(item['status'] != 'fail' for name, item in items.items() if 'matching rule' in name), items
+
+    synced = ldap_users(sandbox)
+    previewed = dict((user['username'], user) for user in check['users'] if user['found'])
+    assert previewed, check
+    compared = 0
+    for login, user in previewed.items():
+        username = user['rocketchat']['username']
+        if username not in synced:  # not imported (no e-mail, not in the admitted group): nothing to compare
+            continue
+        compared += 1
+        assert sorted(user.get('roles', [])) == sorted(r for r in synced[username]['roles'] if r != 'user'), login
+    assert compared >= 30, (compared, sorted(synced))
+    assert sorted(previewed[ad['sample_user']]['roles']) == ['livechat-monitor']  # four levels deep
