@@ -37,7 +37,8 @@ def samba_ad():
 
 @pytest.fixture(scope="session")
 def sandbox(slapd, tmp_path_factory):
-    """A sandbox process (8.8.1, licensed, 2FA off as under TEST_MODE, rate limiter off)."""
+    """A sandbox process (8.8.1, licensed, 2FA on with the password fallback as on a production server,
+    rate limiter off)."""
     process = SandboxProcess(tmp_path_factory.mktemp("rocketchat"))
     process.start()
     try:
