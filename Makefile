@@ -112,9 +112,10 @@ test-start: venv collection-tree oracles
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
 
 # The npm packages whose own answers the tests compare with (tools/oracles/*): limax, the slug library
-# Rocket.Chat uses for usernames. `npm install --no-save` installs the locked versions without
-# rewriting the lock (npm ci wants every platform's optional binaries in it).
-ORACLES := tools/oracles/limax
+# Rocket.Chat uses for usernames; rest-typings, Rocket.Chat's published request validators with qs,
+# its query-string parser. `npm install --no-save` installs the locked versions without rewriting
+# the lock (npm ci wants every platform's optional binaries in it).
+ORACLES := tools/oracles/limax tools/oracles/rest-typings
 .PHONY: oracles
 oracles:
 	@for oracle in $(ORACLES); do \
@@ -128,7 +129,7 @@ test-unit: venv collection-tree
 	tools/run-pytest.sh unit $(VENV) tests/unit $(PYTEST_ARGS) $(UNIT_PYTEST_ARGS)
 	tools/run-pytest.sh unit-oldest $(VENV_OLDEST) tests/unit $(PYTEST_ARGS) $(UNIT_PYTEST_ARGS)
 
-test-contract: venv collection-tree
+test-contract: venv collection-tree oracles
 	tools/run-pytest.sh contract $(VENV) tests/contract $(PYTEST_ARGS) $(CONTRACT_PYTEST_ARGS)
 
 test-integration: venv collection-tree

@@ -66,10 +66,10 @@ def invalid_query(band, message):
 
 
 def invalid_body(band, message):
-    # 8.x (Open-API example of the 8.6 bulk route) carries the " [invalid-params]" suffix; the develop
-    # Router.ts read for 9.0 does not. Clients should match on errorType.
-    text = message if band == "9" else "%s [invalid-params]" % message
-    return ApiError(400, {"success": False, "errorType": "invalid-params", "error": text})
+    if band == "7":
+        return invalid_query(band, message)  # the same legacy validateParams answer
+    # the typed router (packages/http-router Router.ts) joins AJV's messages, with no suffix
+    return ApiError(400, {"success": False, "errorType": "invalid-params", "error": message})
 
 
 def too_many_requests(seconds):

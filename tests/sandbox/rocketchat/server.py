@@ -4,6 +4,7 @@ Everything answers as REST-CONTRACT.md describes (8.x by default; bands 7.x, 8.0
 Where the contract says "not determined", the choice is marked NOT DETERMINED with the reason.
 """
 
+import copy
 import datetime
 import http.server
 import importlib
@@ -14,8 +15,9 @@ import threading
 import time
 import traceback
 import urllib.parse
+from pathlib import Path
 
-from . import errors
+from . import ajv, errors, router
 from .errors import ApiError
 from .settings_store import LDAP_MODULE
 from .store import Store, new_token, now, password_digest
@@ -61,15 +63,6 @@ def from_ejson(text):
     return json.loads(text, object_hook=hook)
 
 
-def _refuse_constant(name):
-    raise ValueError("%s is not JSON" % name)
-
-
-def parse_js_json(text):
-    """JSON as JavaScript's JSON.parse reads it: Python's parser also takes NaN and Infinity."""
-    return json.loads(text, parse_constant=_refuse_constant)
-
-
 def json_type(value):
     """How Meteor's check() names a value's type in "Expected X, got Y"."""
     if value is None:
@@ -83,19 +76,14 @@ def json_type(value):
     return "object"  # arrays too: typeof [] === "object"
 
 
-def js_number(value):
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
 # ---------------------------------------------------------------------------------------- requests
 class Request:
-    def __init__(self, method, path, query, headers, body, body_error, client_ip):
+    def __init__(self, method, path, query, headers, body, client_ip):
         self.method = method
         self.path = path
-        self.query = query            # dict: key -> str (first value)
+        self.query = query            # dict as the router parses it (qs); after validation, the coerced data
         self.headers = headers        # lower-case keys
-        self.body = body              # dict (parsed) or None
-        self.body_error = body_error  # None, or the AJV-style message for a body that is not an object
+        self.body = body              # dict or list as the router parses it; after validation, the coerced data
         self.client_ip = client_ip
         self.user = None
         self.token_entry = None
@@ -104,7 +92,7 @@ class Request:
 
 class Route:
     def __init__(self, method, pattern, handler, *, auth=True, permissions=(), license=False,
-                 query=None, body=None, rate_limit=True, two_factor=None, bands=None):
+                 rate_limit=True, two_factor=None, bands=None):
         self.method = method
         self.pattern = pattern
         self.regex = re.compile("^" + re.sub(r":(\w+)", r"(?P<\1>[^/]+)", re.escape(pattern).replace(r"\:", ":"))
@@ -113,120 +101,44 @@ class Route:
         self.auth = auth              # True (required), "optional", or False
         self.permissions = permissions
         self.license = license        # licence check ('ldap-enterprise') applies in 9.0 only
-        self.query = query            # validator(request, band) -> message | None
-        self.body = body
         self.rate_limit = rate_limit
         self.two_factor = two_factor  # None or dict of TwoFactor.check options (callable allowed)
         self.bands = bands            # None = all bands
 
 
 # ---------------------------------------------------------------------------------------- validators
-def _coerce_number(value):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
+# The request schemas are Rocket.Chat's own (rest_typings.json, generated from @rocket.chat/rest-typings by
+# tools/oracles/rest-typings/generate.mjs); ajv.py applies them as AJV does. What differs by version is
+# written here, next to its source.
+REST_TYPINGS = json.loads((Path(__file__).with_name("rest_typings.json")).read_text())
+
+# users.info's identifiers that came after 8.0 (contract §7.2): an older server has no such anyOf branch.
+_USERS_INFO_SINCE = {"email": (8, 4), "freeSwitchExtension": (8, 5)}
+
+
+def _schema_for(key, part, band, version):
+    """The schema of `part` ('query' or 'body') of route `key` on a server of `band`/`version`, or None."""
+    spec = REST_TYPINGS["routes"].get(key, {}).get(part)
+    if spec is None:
         return None
-    return int(number) if number.is_integer() else number
+    schema = copy.deepcopy(spec["schema"])
+    if band == "9" and part == "query":
+        # pending 9.0 changeset "Removes the deprecated `query` and `fields` REST API parameters" (§1.4)
+        for name in ("query", "fields"):
+            for branch in [schema] + schema.get("anyOf", []):
+                branch.get("properties", {}).pop(name, None)
+    if key == "GET /api/v1/users.info" and band != "9":
+        schema["anyOf"] = [branch for branch in schema["anyOf"] if not any(
+            version < _USERS_INFO_SINCE.get(name, (0, 0)) for name in branch.get("required", ()))]
+    return ajv.Validator(schema, REST_TYPINGS["instances"][spec["instance"]]["coerceTypes"])
 
 
-def _coerce_bool(value):
-    return {"true": True, "false": False}.get(str(value))
-
-
-def paging_query(extra=()):
-    allowed = {"count", "offset", "sort", "fields", "query"} | set(extra)
-
-    def validate(req, band):
-        keys = set(req.query)
-        if band == "9":
-            # pending 9.0 removes the deprecated `query` and `fields` parameters
-            keys_allowed = allowed - {"fields", "query"}
-        else:
-            keys_allowed = allowed
-        if keys - keys_allowed:
-            return "must NOT have additional properties"
-        for key in ("count", "offset"):
-            if key in req.query and _coerce_number(req.query[key]) is None:
-                return "must be number"
-        if "includeDefaults" in req.query and _coerce_bool(req.query["includeDefaults"]) is None:
-            return "must be boolean"
-        return None
-    return validate
-
-
-def require_object_body(properties, required=(), additional=False):
-    def validate(req, band):
-        if req.body_error:
-            return req.body_error
-        body = req.body or {}
-        for key in required:
-            if key not in body:
-                return "must have required property '%s'" % key
-        if not additional and set(body) - set(properties):
-            return "must NOT have additional properties"
-        for key, kind in properties.items():
-            if key in body and kind:
-                ok, body[key] = _ajv_coerce(body[key], kind)
-                if not ok:
-                    return "must be %s" % kind
-        return None
-    return validate
-
-
-_TO_BOOLEAN = {"true": True, "false": False, 1: True, 0: False, None: False}
-
-
-def _ajv_coerce(value, kind):
-    """Bodies are validated with AJV's coerceTypes: true (§1.1), which also changes the data the
-    handler sees: (ok, coerced value). Scalars only; arrays and objects are never coerced."""
-    if kind == "string":
-        if value is None:
-            return True, ""
-        if isinstance(value, bool):
-            return True, "true" if value else "false"
-        if isinstance(value, (int, float)):
-            return True, js_number(value)
-        return isinstance(value, str), value
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return True, value
-        if isinstance(value, (str, int, float, type(None))) and value in _TO_BOOLEAN:
-            return True, _TO_BOOLEAN[value]
-        return False, value
-    if kind == "array":
-        return isinstance(value, list), value
-    if kind == "object":
-        return isinstance(value, dict), value
-    return True, value
-
-
-def bulk_settings_body(req, band):
-    if req.body_error:
-        return req.body_error
-    body = req.body or {}
-    if "settings" not in body:
-        return "must have required property 'settings'"
-    if set(body) - {"settings"}:
-        return "must NOT have additional properties"
-    items = body["settings"]
-    if not isinstance(items, list):
-        return "must be array"
-    if not items:
-        return "must NOT have fewer than 1 items"
-    for item in items:
-        if not isinstance(item, dict):
-            return "must be object"
-        for key in ("_id", "value"):
-            if key not in item:
-                return "must have required property '%s'" % key
-        if set(item) - {"_id", "value", "editor"}:
-            return "must NOT have additional properties"
-        ok, item["_id"] = _ajv_coerce(item["_id"], "string")  # {"_id": 5} is the id "5"
-        if not ok:
-            return "must be string"
-        if "editor" in item and item["editor"] not in ("color", "expression"):
-            return "must be equal to one of the allowed values"
-    return None
+def js_parse_int(value):
+    """parseInt(String(value)): the leading integer of the text, None for NaN."""
+    text = ajv.js_number_text(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else str(value)
+    found = re.match(r"[\s\ufeff\xa0]*([+-]?[0-9]+)", text)
+    return int(found.group(1)) if found else None
 
 
 # ---------------------------------------------------------------------------------------- validation rules
@@ -238,7 +150,7 @@ def _teams_map_problem(value):
     if value == "":
         return None
     try:
-        mapping = parse_js_json(value) if isinstance(value, str) else None
+        mapping = router.parse_js_json(value) if isinstance(value, str) else None
     except ValueError:
         mapping = None
     if isinstance(mapping, dict) and all(
@@ -280,6 +192,7 @@ class Sandbox:
         self.request_log = []
         self.faults = []
         self.rate_buckets = {}
+        self.validators = {}  # (route, part, band, version) -> ajv.Validator | None
         self.meta_lock = threading.Lock()  # request log, faults, rate buckets
         self.base_url = ""
         self.routes = self._routes()
@@ -309,19 +222,15 @@ class Sandbox:
             Route("GET", "/api/v1/me", self.me),
             Route("GET", "/api/info", self.info, auth="optional", rate_limit=False),
             Route("POST", "/api/v1/users.generatePersonalAccessToken", self.generate_pat,
-                  permissions=("create-personal-access-tokens",), two_factor=two_fa,
-                  body=require_object_body({"tokenName": "string", "bypassTwoFactor": "boolean"},
-                                           required=("tokenName",))),
+                  permissions=("create-personal-access-tokens",), two_factor=two_fa),
             Route("POST", "/api/v1/users.removePersonalAccessToken", self.remove_pat,
-                  permissions=("create-personal-access-tokens",), two_factor=two_fa,
-                  body=require_object_body({"tokenName": "string"}, required=("tokenName",))),
+                  permissions=("create-personal-access-tokens",), two_factor=two_fa),
             Route("GET", "/api/v1/users.getPersonalAccessTokens", self.list_pats,
                   permissions=("create-personal-access-tokens",)),
-            Route("GET", "/api/v1/licenses.info", self.licenses_info, query=self._licenses_query),
-            Route("GET", "/api/v1/settings.public", self.settings_public, auth=False,
-                  query=paging_query(("_id",))),
-            Route("GET", "/api/v1/settings", self.settings_list, query=paging_query(("includeDefaults",))),
-            Route("POST", "/api/v1/settings", self.settings_bulk, body=bulk_settings_body,
+            Route("GET", "/api/v1/licenses.info", self.licenses_info),
+            Route("GET", "/api/v1/settings.public", self.settings_public, auth=False),
+            Route("GET", "/api/v1/settings", self.settings_list),
+            Route("POST", "/api/v1/settings", self.settings_bulk,
                   two_factor={"disable_remember_me": True}, bands=("8.6", "9")),
             Route("GET", "/api/v1/settings/:_id", self.setting_get, permissions=("view-privileged-setting",)),
             Route("POST", "/api/v1/settings/:_id", self.setting_post, permissions=("edit-privileged-setting",),
@@ -330,17 +239,16 @@ class Sandbox:
             Route("POST", "/api/v1/ldap.testConnection", self.ldap_test_connection,
                   permissions=("test-admin-options",), license=True),
             Route("POST", "/api/v1/ldap.testSearch", self.ldap_test_search, permissions=("test-admin-options",),
-                  license=True, body=require_object_body({"username": "string"}, required=("username",))),
+                  license=True),
             Route("POST", "/api/v1/ldap.syncNow", self.ldap_sync_now, license=True,
                   two_factor=lambda: {"require_second_factor": not self.store.licensed()}),
             Route("GET", "/api/v1/roles.list", self.roles_list),
-            Route("GET", "/api/v1/users.info", self.users_info, query=self._users_info_query),
-            Route("GET", "/api/v1/users.list", self.users_list, permissions=("view-d-room",),
-                  query=paging_query()),
-            Route("GET", "/api/v1/channels.info", self.channels_info, query=self._room_query),
-            Route("GET", "/api/v1/channels.members", self.channels_members, query=self._room_query),
-            Route("GET", "/api/v1/teams.info", self.teams_info, query=self._team_query),
-            Route("GET", "/api/v1/teams.members", self.teams_members, query=self._team_query),
+            Route("GET", "/api/v1/users.info", self.users_info),
+            Route("GET", "/api/v1/users.list", self.users_list, permissions=("view-d-room",)),
+            Route("GET", "/api/v1/channels.info", self.channels_info),
+            Route("GET", "/api/v1/channels.members", self.channels_members),
+            Route("GET", "/api/v1/teams.info", self.teams_info),
+            Route("GET", "/api/v1/teams.members", self.teams_members),
         ]
         return routes
 
@@ -408,15 +316,21 @@ class Sandbox:
             raise errors.license_required()
 
     def _validate(self, route, req, headers):
+        """The router's query, then body validation (Router.ts): Rocket.Chat's schemas, coercing as AJV does."""
         band = self.store.band
-        if route.query:
-            message = route.query(req, band)
-            if message:
-                raise errors.invalid_query(band, message)
-        if route.body:
-            message = route.body(req, band)
-            if message:
-                raise errors.invalid_body(band, message)
+        key = "%s %s" % (route.method, route.pattern)
+        version = (self.store.major_version, self._minor())
+        for part, refuse in (("query", errors.invalid_query), ("body", errors.invalid_body)):
+            cache_key = (key, part, band, version)
+            if cache_key not in self.validators:
+                self.validators[cache_key] = _schema_for(key, part, band, version)
+            validator = self.validators[cache_key]
+            if validator is None:
+                continue
+            valid, data, messages = validator.validate(getattr(req, part))
+            if not valid:
+                raise refuse(band, "\n ".join(messages))
+            setattr(req, part, data)
 
     def _rate_limit(self, route, req, headers):
         if not (route.rate_limit and self.store.options["rate_limiter"]
@@ -585,8 +499,16 @@ class Sandbox:
         body["minimumClientVersions"] = MINIMUM_CLIENT_VERSIONS
         return body
 
+    @staticmethod
+    def _token_name(req):
+        """users.*PersonalAccessToken(s) in 8.x are addRoute routes without a schema; the handler checks."""
+        name = req.body.get("tokenName") if isinstance(req.body, dict) else None
+        if not name:
+            raise errors.failure("The 'tokenName' param is required")
+        return name
+
     def generate_pat(self, req):
-        name = req.body["tokenName"]
+        name = self._token_name(req)
         tokens = req.user["services"]["resume"]["loginTokens"]
         if any(t.get("type") == "personalAccessToken" and t.get("name") == name for t in tokens):
             raise errors.meteor_error("error-token-already-exists", "A token with this name already exists",
@@ -598,7 +520,7 @@ class Sandbox:
         return {"token": token}
 
     def remove_pat(self, req):
-        name = req.body["tokenName"]
+        name = self._token_name(req)
         tokens = req.user["services"]["resume"]["loginTokens"]
         found = [t for t in tokens if t.get("type") == "personalAccessToken" and t.get("name") == name]
         if not found:
@@ -615,13 +537,6 @@ class Sandbox:
         return {"tokens": tokens}
 
     # ---------------------------------------------------------------- licence
-    def _licenses_query(self, req, band):
-        if set(req.query) - {"loadValues"}:
-            return "must NOT have additional properties"
-        if "loadValues" in req.query and _coerce_bool(req.query["loadValues"]) is None:
-            return "must be boolean"
-        return None
-
     def licenses_info(self, req):
         licensed = self.store.options["license"] == LDAP_MODULE
         active_users = sum(1 for u in self.store.users() if u.get("active") and u.get("type") == "user")
@@ -656,13 +571,20 @@ class Sandbox:
 
     # ---------------------------------------------------------------- settings
     def _pagination(self, req):
+        """getPaginationItems (apps/meteor/app/api/server/helpers/getPaginationItems.ts) on the validated query."""
         store = self.store
         upper = store.setting("API_Upper_Count_Limit") or 0
         upper = 100 if upper <= 0 else upper
         default = store.setting("API_Default_Count") or 0
         default = 50 if default <= 0 else default
-        offset = int(_coerce_number(req.query.get("offset", 0)) or 0)
-        count = int(_coerce_number(req.query["count"])) if "count" in req.query else default
+        query = req.query if isinstance(req.query, dict) else {}
+        # parseInt(String(x)); NOT DETERMINED: what Mongo does with a NaN skip/limit ("Infinity"
+        # passes the schema as a number): the sandbox reads NaN as "not given"
+        offset = (js_parse_int(query["offset"]) or 0) if query.get("offset") else 0
+        count = default
+        if query.get("count") is not None:
+            count = js_parse_int(query["count"] or 0)
+            count = default if count is None else count
         count = min(count, upper)
         if count == 0 and not store.setting("API_Allow_Infinite_Count"):
             count = default
@@ -741,7 +663,7 @@ class Sandbox:
         privileged = self.store.has_permission(req.user, "view-privileged-setting")
         docs = [d for d in self.store.settings.values()
                 if not d.get("hidden") and (privileged or d.get("public") is True)]
-        include_defaults = _coerce_bool(req.query.get("includeDefaults")) is True
+        include_defaults = req.query.get("includeDefaults") is True
         items = [self._listed_setting(d, include_defaults) for d in docs]
         page, paging = self._page(req, items)
         return dict({"settings": page}, **paging)
@@ -831,7 +753,7 @@ class Sandbox:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 match_error("number")
             if integer_check and not float(value).is_integer():
-                raise errors.meteor_error("error-invalid-setting-value", "Invalid setting value %s" % js_number(value),
+                raise errors.meteor_error("error-invalid-setting-value", "Invalid setting value %s" % ajv.js_number_text(value),
                                           {"method": "saveSettings"})
         elif setting_type == "multiSelect":
             if not isinstance(value, list):
@@ -844,7 +766,7 @@ class Sandbox:
                 match_error("string")
             if doc.get("code") == "application/json" and value != "":  # only "" is exempt (§5.4)
                 try:
-                    parse_js_json(value)
+                    router.parse_js_json(value)
                 except ValueError:
                     raise ApiError(400, {"success": False, "error": "[Invalid JSON provided]",
                                          "errorType": "Invalid JSON provided"})
@@ -969,18 +891,6 @@ class Sandbox:
     def roles_list(self, req):
         return {"roles": [dict(r) for r in self.store.roles.values()]}
 
-    def _users_info_query(self, req, band):
-        identifiers = ["userId", "username", "importId"]
-        if band != "7" and (self.store.major_version, self._minor()) >= (8, 4):
-            identifiers.append("email")
-        if band != "7" and (self.store.major_version, self._minor()) >= (8, 5):
-            identifiers.append("freeSwitchExtension")
-        if set(req.query) - set(identifiers) - {"includeUserRooms", "fields"}:
-            return "must NOT have additional properties"
-        if sum(1 for k in identifiers if k in req.query) != 1:
-            return "must match exactly one schema in oneOf"
-        return None
-
     def _minor(self):
         return int(str(self.store.options["version"]).split(".")[1])
 
@@ -1018,12 +928,11 @@ class Sandbox:
         page, paging = self._page(req, items)
         return dict({"users": page}, **paging)
 
-    def _room_query(self, req, band):
-        if not (set(req.query) & {"roomId", "roomName"}):
-            return "must have required property 'roomId'"
-        return None
-
     def _find_room(self, req):
+        """findChannelByIdOrName: channels.info / channels.members have no schema in 8.x."""
+        query = req.query
+        if not any(isinstance(query.get(k), str) and query[k].strip() for k in ("roomId", "roomName")):
+            raise errors.meteor_error("error-roomid-param-not-provided", 'The parameter "roomId" or "roomName" is required')
         room = None
         if "roomId" in req.query:
             room = self.store.rooms.get(req.query["roomId"])
@@ -1055,11 +964,6 @@ class Sandbox:
             return None
         return {"_id": user["_id"], "username": user["username"], "name": user.get("name"),
                 "status": user.get("status", "offline")}
-
-    def _team_query(self, req, band):
-        if not (set(req.query) & {"teamId", "teamName"}):
-            return "must have required property 'teamId'"
-        return None
 
     def _find_team(self, req):
         team = None
@@ -1308,13 +1212,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault:
             return self._fault(fault, path, parsed.query)
         try:
-            query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True, errors="strict"))
-        except (ValueError, UnicodeDecodeError):
+            query = router.parse_query(parsed.query)
+        except router.QueryError:
             sandbox.record(self.command, path, parsed.query, 400, False)
             return self._send(400, to_json({"success": False, "error": "Invalid query parameters"}), dict(API_HEADERS))
-        body, body_error = self._parse_body(raw)
+        body = router.parse_body(raw, self.headers.get("Content-Type"))
         headers = {k.lower(): v for k, v in self.headers.items()}
-        req = Request(self.command, path, query, headers, body, body_error, self.client_address[0])
+        req = Request(self.command, path, query, headers, body, self.client_address[0])
         sandbox.store.begin_request()
         try:
             status, reply, extra_headers = sandbox.handle(req)
@@ -1332,25 +1236,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers_out = dict(API_HEADERS, **extra_headers)
             payload = to_json(reply)
         self._send(status, payload, headers_out)
-
-    def _parse_body(self, raw):
-        """Parse the body as the router does: JSON or form data; a body that cannot be parsed is
-        treated as empty. NOT DETERMINED: the contract does not say what malformed JSON gets; the
-        http-router swallows body parse errors, so the route then sees no parameters."""
-        if not raw:
-            return None, None
-        content_type = (self.headers.get("Content-Type") or "").lower()
-        if "application/x-www-form-urlencoded" in content_type:
-            return dict(urllib.parse.parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)), None
-        if "json" not in content_type and content_type:
-            return None, None
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return None, None
-        if not isinstance(body, dict):
-            return None, "must be object"
-        return body, None
 
     def _fault(self, fault, path, query):
         sandbox = self.sandbox
