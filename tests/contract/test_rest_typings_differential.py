@@ -71,6 +71,10 @@ QUERIES = {
         "teamId=a&count=x", "teamId=a&offset=2&sort=%7B%7D", "teamId=a&username=&name=", "teamName=ops&zzz=1",
         "teamId=a&status[a]=1", "teamId=a&count=",
     ],
+    "GET /api/v1/channels.info": [
+        "roomId=abc", "roomName=general", "roomId=a&roomName=b", "roomName[]=general", "roomName=a&roomName=b",
+        "roomId=a&zzz=1", "roomName=", "roomId[a]=1", "roomName=general&count=5",
+    ],
     "GET /api/v1/licenses.info": [
         "loadValues=true", "loadValues=false", "loadValues=1", "loadValues=0", "loadValues=yes", "loadValues=",
         "loadValues=true&loadValues=false", "loadValues[]=true", "loadValues=true&zzz=1", "loadValues=null",
@@ -102,6 +106,43 @@ BODIES = {
         {},
         [{"_id": "Site_Name", "value": "x"}],
     ],
+    "POST /api/v1/settings/:_id": [
+        {"value": "Differential"},
+        {"value": 5},
+        {"value": None},
+        {"value": "x", "editor": "color"},
+        {"value": "x", "editor": 5},
+        {"value": "x", "editor": ["x"]},
+        {"value": "x", "editor": {"a": 1}},
+        {"execute": True},
+        {"execute": "true"},
+        {"execute": 1},
+        {"execute": "yes"},
+        {"execute": [True]},
+        {"value": "x", "extra": 1},
+        {},
+    ],
+    "POST /api/v1/users.generatePersonalAccessToken": [
+        {"tokenName": "differential"},
+        {"tokenName": "differential-bypass", "bypassTwoFactor": True},
+        {"tokenName": "differential-null", "bypassTwoFactor": None},
+        {"tokenName": "differential-text", "bypassTwoFactor": "true"},
+        {"tokenName": "differential-yes", "bypassTwoFactor": "yes"},
+        {"tokenName": 5},
+        {"tokenName": None},
+        {"tokenName": ["differential-list"]},
+        {"tokenName": "differential-extra", "extra": 1},
+        {"bypassTwoFactor": True},
+        {},
+    ],
+    "POST /api/v1/users.removePersonalAccessToken": [
+        {"tokenName": "no-such-token"},
+        {"tokenName": 5},
+        {"tokenName": None},
+        {"tokenName": {"a": 1}},
+        {"tokenName": "no-such-token", "bypassTwoFactor": True},
+        {},
+    ],
     "POST /api/v1/method.call/:method": [
         {"message": _FRAME},
         {"message": 5},
@@ -132,7 +173,8 @@ BODIES = {
 # Raw bodies: what is not an object, not JSON at all, or empty.
 RAW_BODIES = ["5", "true", "null", '"alice"', '"\U0001F600"', "{", "", "   ", "\ufeff{}", "username=alice",
               '{"username": NaN}', '{"username": "a", "username": "b"}']
-PATHS = {"POST /api/v1/method.call/:method": "/api/v1/method.call/private-settings:get"}
+PATHS = {"POST /api/v1/method.call/:method": "/api/v1/method.call/private-settings:get",
+         "POST /api/v1/settings/:_id": "/api/v1/settings/Site_Name"}
 
 
 def _cases():

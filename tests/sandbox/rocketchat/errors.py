@@ -53,6 +53,11 @@ def forbidden_permission(band, permissions):
                           "error": "User does not have the permissions required for this action [error-unauthorized]"})
 
 
+def forbidden(band):
+    """API.v1.forbidden() without a message: "unauthorized" in 8.x, "forbidden" in pending 9.0 (§1.3)."""
+    return ApiError(403, {"success": False, "error": "forbidden" if band == "9" else "unauthorized"})
+
+
 def license_required():
     return ApiError(400, {"success": False, "error": "This is an enterprise feature [error-action-not-allowed]",
                           "errorType": "error-action-not-allowed"})

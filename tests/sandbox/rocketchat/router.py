@@ -187,15 +187,15 @@ def parse_body(raw, content_type):
     if "multipart/form-data" in content_type:
         return {}
     text = raw.decode("utf-8", "replace")
-    if text.startswith("\ufeff"):  # the Fetch standard's UTF-8 decode drops a byte order mark
+    if "application/x-www-form-urlencoded" in content_type and "application/json" not in content_type:
+        return dict(urllib.parse.parse_qsl(text, keep_blank_values=True))  # a byte order mark stays in the name
+    if text.startswith("\ufeff"):  # json() and text() decode UTF-8 dropping a byte order mark
         text = text[1:]
     if "application/json" in content_type:
         try:
             body = parse_js_json(text)
         except ValueError:
             return {}
-    elif "application/x-www-form-urlencoded" in content_type:
-        return dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
     else:
         body = text
     if body == "":

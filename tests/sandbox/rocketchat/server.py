@@ -499,16 +499,8 @@ class Sandbox:
         body["minimumClientVersions"] = MINIMUM_CLIENT_VERSIONS
         return body
 
-    @staticmethod
-    def _token_name(req):
-        """users.*PersonalAccessToken(s) in 8.x are addRoute routes without a schema; the handler checks."""
-        name = req.body.get("tokenName") if isinstance(req.body, dict) else None
-        if not name:
-            raise errors.failure("The 'tokenName' param is required")
-        return name
-
     def generate_pat(self, req):
-        name = self._token_name(req)
+        name = req.body["tokenName"]
         tokens = req.user["services"]["resume"]["loginTokens"]
         if any(t.get("type") == "personalAccessToken" and t.get("name") == name for t in tokens):
             raise errors.meteor_error("error-token-already-exists", "A token with this name already exists",
@@ -520,7 +512,7 @@ class Sandbox:
         return {"token": token}
 
     def remove_pat(self, req):
-        name = self._token_name(req)
+        name = req.body["tokenName"]
         tokens = req.user["services"]["resume"]["loginTokens"]
         found = [t for t in tokens if t.get("type") == "personalAccessToken" and t.get("name") == name]
         if not found:
@@ -593,7 +585,7 @@ class Sandbox:
     def _sort(self, req):
         raw = req.query.get("sort")
         if raw is None:
-            return [("_id", 1)]
+            return None
         try:
             sort = json.loads(raw)
             if not isinstance(sort, dict) or any(v not in (1, -1) for v in sort.values()):
@@ -602,7 +594,7 @@ class Sandbox:
             # parseJsonQuery's error (not in the contract; as the server's helper words it)
             raise errors.meteor_error("error-invalid-sort", 'Invalid sort parameter provided: "%s"' % raw,
                                       {"helperMethod": "parseJsonQuery"})
-        return list(sort.items()) or [("_id", 1)]
+        return list(sort.items()) or None
 
     @staticmethod
     def _sorted(items, sort):
@@ -624,9 +616,9 @@ class Sandbox:
             items = sorted(items, key=key_for(field), reverse=direction == -1)
         return items
 
-    def _page(self, req, items):
+    def _page(self, req, items, default_sort=(("_id", 1),)):
         offset, count = self._pagination(req)
-        items = self._sorted(items, self._sort(req))
+        items = self._sorted(items, self._sort(req) or list(default_sort))
         total = len(items)
         page = items[offset:offset + count] if count else items[offset:]
         return page, {"count": len(page), "offset": offset, "total": total}
@@ -729,7 +721,10 @@ class Sandbox:
         if not_allowed:
             raise errors.meteor_error("error-action-not-allowed", "Editing settings is not allowed",
                                       {"method": "saveSettings", "settingIds": not_allowed})
-        site_name_default = store.settings["Site_Name"]["value"] == store.settings["Site_Name"]["packageValue"]
+        # Site_Name follows Organization_Name while it is the default or still equal to the organisation's name
+        site_name = store.settings["Site_Name"]["value"]
+        site_name_default = site_name in (store.settings["Site_Name"]["packageValue"],
+                                          store.settings["Organization_Name"].get("value"))
         for item in items:
             if self._skips_secret_write(item["_id"], item["value"]):
                 continue
@@ -908,6 +903,9 @@ class Sandbox:
 
     def users_info(self, req):
         q = req.query
+        if any(q.get(k) == "" for k in ("userId", "username", "importId", "email", "freeSwitchExtension")):
+            # the schema lets an empty identifier through; the handler finds no search term
+            raise errors.failure("Invalid search query.")
         if "userId" in q:
             user = self.store.find_user(user_id=q["userId"])
         elif "username" in q:
@@ -924,8 +922,16 @@ class Sandbox:
         return {"user": self._user_view(user, req.user)}
 
     def users_list(self, req):
-        items = [self._user_view(u, req.user) for u in self.store.users()]
-        page, paging = self._page(req, items)
+        """8.x users.list: sorted by username unless asked otherwise; `email` keeps the users with that
+        address (exact, case-insensitive) and needs view-full-other-user-info."""
+        users = self.store.users()
+        email = req.query.get("email")
+        if email:
+            if not self.store.has_permission(req.user, "view-full-other-user-info"):
+                raise errors.forbidden(self.store.band)
+            users = [u for u in users if any(e.get("address", "").lower() == email.lower() for e in u.get("emails", []))]
+        items = [self._user_view(u, req.user) for u in users]
+        page, paging = self._page(req, items, default_sort=(("username", 1),))
         return dict({"users": page}, **paging)
 
     def _find_room(self, req):

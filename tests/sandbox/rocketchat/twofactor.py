@@ -91,7 +91,9 @@ class TwoFactor:
                         headers.get("user-agent"), client_ip):
                     return
         methods = available_methods(user)
-        if method in ("totp", "email") and method in methods:
+        if method in ("totp", "email"):
+            # getMethodByNameOrFirstActiveForUser: a method named in the request is used even when the
+            # user has not enabled it (its verify() then refuses every code)
             selected = method
         elif methods:
             selected = methods[0]
@@ -117,16 +119,18 @@ class TwoFactor:
     def _details(self, user, selected, methods):
         """The error details: method, what the method's processInvalidCode adds, availableMethods."""
         details = {"method": selected}
-        if selected == "totp":
-            details["codeGenerated"] = False
-        elif selected == "email":
+        if selected == "email":
             details.update(self._email_challenge(user))
-        # password: the contract's example shows only method + availableMethods
+        else:
+            # TOTPCheck's and PasswordCheckFallback's processInvalidCode both answer {codeGenerated: false}
+            details["codeGenerated"] = False
         details["availableMethods"] = methods
         return details
 
     def _verify(self, user, selected, code):
         services = user["services"]
+        if selected != "password" and selected not in available_methods(user):
+            return False  # TOTPCheck / EmailCheck.verify: not enabled for the user
         if selected == "totp":
             return totp_valid(services["totp"]["secret"], code)
         if selected == "password":
