@@ -63,11 +63,10 @@ def _make_ca(common_name):
     return key, cert
 
 
-def _make_server_cert(ca_key, ca_cert):
+def _make_server_cert(ca_key, ca_cert, dns_names, ip_addresses):
     key = _new_key()
-    dns_names = server_dns_names()
     san = [x509.DNSName(n) for n in dns_names]
-    san += [x509.IPAddress(ipaddress.ip_address(a)) for a in SERVER_IP_ADDRESSES]
+    san += [x509.IPAddress(ipaddress.ip_address(a)) for a in ip_addresses]
     builder = _validity(x509.CertificateBuilder()
                         .subject_name(_name(dns_names[0]))
                         .issuer_name(ca_cert.subject)
@@ -91,15 +90,16 @@ def _pem(cert):
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def write_certificates(directory):
-    """Write ca.pem, wrong-ca.pem, server.pem and server.key (mode 0600) into *directory*.
+def write_certificates(directory, dns_names=None, ip_addresses=SERVER_IP_ADDRESSES, ca_name="chatops sandbox test CA"):
+    """Write ca.pem, wrong-ca.pem, server.pem and server.key (mode 0600) into *directory*; the server
+    certificate names *dns_names* (default: server_dns_names()) and *ip_addresses*.
 
     Returns a dict of the paths (as strings) and the CA certificate as PEM text.
     """
     directory = Path(directory)
-    ca_key, ca_cert = _make_ca("chatops sandbox test CA")
+    ca_key, ca_cert = _make_ca(ca_name)
     _, wrong_ca_cert = _make_ca("chatops sandbox WRONG test CA")
-    server_key, server_cert = _make_server_cert(ca_key, ca_cert)
+    server_key, server_cert = _make_server_cert(ca_key, ca_cert, dns_names or server_dns_names(), ip_addresses)
 
     paths = {
         "ca_cert_path": directory / "ca.pem",

@@ -33,20 +33,20 @@ from pathlib import Path
 import ldap3
 
 from . import samba_data as data
-from .certs import _make_ca, _pem
+from .certs import write_certificates
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[2]
 SYSTEM_PYTHON = "/usr/bin/python3"
 SEED_SCRIPT = HERE / "samba_seed.py"
 HOST_NAME = "dc1"
-TLS_SERVER_NAME = f"{HOST_NAME.upper()}.{data.DNS_DOMAIN}"   # the CN of the DC's certificate (no SAN)
+TLS_SERVER_NAME = f"{HOST_NAME.upper()}.{data.DNS_DOMAIN}"   # the DC's DNS name
 LDAP_PORT, LDAPS_PORT, GC_PORT, GC_TLS_PORT = 389, 636, 3268, 3269
 ADDRESSES = tuple(f"127.0.0.{n}" for n in range(20, 250))
 LEASE_DIR = Path(tempfile.gettempdir()) / "chatops-samba-ad"
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
-TEMPLATE_FORMAT = 1          # bump when _build_template changes what a template holds
+TEMPLATE_FORMAT = 2          # bump when _build_template changes what a template holds
 PROVISION_OPTIONS = (f"--realm={data.REALM}", f"--domain={data.DOMAIN}", "--server-role=dc", "--dns-backend=NONE",
                      "--use-rfc2307", f"--host-name={HOST_NAME}", "--option=bind interfaces only=yes",
                      "--option=server services=ldap, cldap")
@@ -253,9 +253,7 @@ def _build_template(directory, large):
         _run([SYSTEM_PYTHON, "-I", str(SEED_SCRIPT), str(conf), str(seed_path)], "seeding the directory")
         seed_path.unlink()
         empty.unlink()
-        _, wrong_ca = _make_ca("chatops sandbox WRONG test CA")
-        (directory / "wrong-ca.pem").write_bytes(_pem(wrong_ca))
-        # One start makes private/tls/{ca,cert,key}.pem (1-4 s), so instances need not.
+        # One start to let samba finish its first-start work (1-4 s), so instances need not.
         process = _launch(conf, directory / "log" / "template-start.log", lease.address)
         _terminate(process)
     finally:
@@ -316,6 +314,14 @@ class SambaAD:
                 if line.strip().startswith("interfaces ="):
                     line = f"\tinterfaces = {address}/8"
                 lines.append(line)
+            # The DC's certificate, issued per instance by the domain's CA (as AD Certificate Services
+            # would) for its DNS name and its address, so that clients reaching it by IP verify it.
+            (dc / "tls").mkdir(mode=0o700)
+            tls = write_certificates(dc / "tls", dns_names=[TLS_SERVER_NAME, TLS_SERVER_NAME.lower()],
+                                     ip_addresses=[address], ca_name=f"{data.DOMAIN} domain CA")
+            at = lines.index("[global]") + 1
+            lines[at:at] = ["\ttls enabled = yes", f"\ttls keyfile = {tls['server_key_path']}",
+                          f"\ttls certfile = {tls['server_cert_path']}", f"\ttls cafile = {tls['ca_cert_path']}"]
             conf.write_text("\n".join(lines) + "\n")
             log_path = dc / "log" / "samba.log"
             self.process = _launch(conf, log_path, address)
@@ -329,7 +335,7 @@ class SambaAD:
         return self.info
 
     def _info(self, dc, address, meta, log_path):
-        ca_path = dc / "private" / "tls" / "ca.pem"
+        ca_path = dc / "tls" / "ca.pem"
         user_count = len(data.USERS) + (data.LARGE_USERS if self.large else 0)
         return {
             "flavour": self.flavour,
@@ -347,14 +353,14 @@ class SambaAD:
             "ldap_admin_password": meta["admin_password"],
             "ca_cert_path": str(ca_path),
             "ca_cert_pem": ca_path.read_text(),
-            "wrong_ca_cert_path": str(dc / "wrong-ca.pem"),
-            # The certificate names only DC1.<realm> (CN, no SAN) and clients reach the DC by IP:
-            # TLS clients must check the certificate against tls_server_name (ldap3:
-            # Tls(valid_names=[tls_server_name]); Node: servername).
+            "wrong_ca_cert_path": str(dc / "tls" / "wrong-ca.pem"),
+            # The certificate names DC1.<realm> and the instance's address.
             "tls_server_name": TLS_SERVER_NAME,
-            "mismatch_host": address,
-            "mismatch_ldap_uri": f"ldap://{address}:{LDAP_PORT}",
-            "mismatch_ldaps_uri": f"ldaps://{address}:{LDAPS_PORT}",
+            # samba listens on its own address only, which the certificate names: no address reaches
+            # the DC under a name the certificate lacks
+            "mismatch_host": None,
+            "mismatch_ldap_uri": None,
+            "mismatch_ldaps_uri": None,
             "realm": data.REALM,
             "domain": data.DOMAIN,
             "dns_domain": data.DNS_DOMAIN,
