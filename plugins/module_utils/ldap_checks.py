@@ -471,6 +471,7 @@ def preview_user(report, settings, conn, user, specs, teams_map):
     report.run(prefix + 'mapping', _check_mapping, settings, mapped)
     status, verdict = report.run(prefix + 'group filter', _check_user_group_filter, settings, conn, login, entry.dn)
     preview['group_filter'] = verdict
+    preview['disabled'] = mapped['disabled']
     report.run(prefix + 'state', _check_state, settings, mapped)
     grants_for = mapped['username'] or login
     for spec, mapping in specs:

@@ -449,6 +449,13 @@ users:
       description: The group filter's verdict (null when the filter is off).
       type: bool
       returned: when found
+    disabled:
+      description:
+        - Why Rocket.Chat treats the account as disabled (C(userAccountControl), C(lockoutTime),
+          C(pwdAccountLockedTime), C(loginDisabled)), or null when it is enabled.
+        - A sync deactivates such a user unless C(LDAP_Sync_User_Active_State) is C(none).
+      type: str
+      returned: when found
     roles:
       description: Roles the role map grants (when role sync is on).
       type: list

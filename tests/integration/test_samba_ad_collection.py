@@ -64,4 +64,12 @@ def test_ldap_check_promises_the_roles_the_sync_gives_through_nested_groups(sand
         compared += 1
         assert sorted(user.get('roles', [])) == sorted(r for r in synced[username]['roles'] if r != 'user'), login
     assert compared >= 30, (compared, sorted(synced))
+    # The disabled and the locked account: the preview says why the server treats them as disabled,
+    # and the sync (active state "both") deactivates exactly the accounts the preview names.
+    assert 'userAccountControl' in previewed[ad['disabled_user']]['disabled']
+    assert 'lockoutTime' in previewed[ad['locked_user']]['disabled']
+    for login, user in previewed.items():
+        username = user['rocketchat']['username']
+        if username in synced:
+            assert synced[username]['active'] is not bool(user['disabled']), login
     assert sorted(previewed[ad['sample_user']]['roles']) == ['livechat-monitor']  # four levels deep
