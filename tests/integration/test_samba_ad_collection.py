@@ -73,3 +73,24 @@ def test_ldap_check_promises_the_roles_the_sync_gives_through_nested_groups(sand
         if username in synced:
             assert synced[username]['active'] is not bool(user['disabled']), login
     assert sorted(previewed[ad['sample_user']]['roles']) == ['livechat-monitor']  # four levels deep
+
+
+def test_ldap_check_binds_as_the_service_account_in_each_form_ad_accepts(samba_ad):
+    """A DN, a user principal name and DOMAIN\\name all bind on the DC, over LDAPS with the domain CA."""
+    ad = samba_ad.info
+    forms = [ad['ldap_bind_dn'], ad['ldap_bind_upn'], '%s\\%s' % (ad['domain'], samba_data.SERVICE_LOGIN)]
+    with open(ad['ca_cert_path'], encoding='ascii') as handle:
+        ca_pem = handle.read()
+    tasks = []
+    for bind in forms:
+        options = ad_options(ad)
+        options['connection'] = {'host': ad['host'], 'port': ad['tls_port'], 'encryption': 'ssl',
+                                 'ca_cert': ca_pem, 'reject_unauthorized': True}
+        options['authentication'] = dict(options['authentication'], bind_dn=bind)
+        tasks.append({LDAP_CHECK: dict(options, users=[{'username': ad['sample_user']}], fail_on='never')})
+    run = run_playbook(tasks, timeout=300)
+    for bind, result in zip(forms, run.results):
+        checks = dict((item['name'], item) for item in result['checks'])
+        assert checks['bind']['status'] == 'ok', (bind, checks['bind'])
+        assert checks['encryption']['status'] == 'ok', (bind, checks['encryption'])
+        assert result['users'][0]['found'] and result['users'][0]['disabled'] is None, bind
