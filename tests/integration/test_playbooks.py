@@ -397,3 +397,23 @@ def test_jinja_in_workspace_data_stays_data_through_export_and_reapply(sandbox_c
     assert writes(sandbox) == [] and not marker.exists()
     assert stored_settings(sandbox)['LDAP_Default_Domain'] == domain
     assert '"%s"' % group in stored_settings(sandbox)['LDAP_Sync_User_Data_RolesMap']
+
+
+def test_drift_passes_on_a_server_that_masks_secrets_and_names_only_real_drift(sandbox_clean, slapd, tmp_path):
+    """The bind DN and password of a server that masks secrets are written on every run (they cannot be
+    compared): the drift playbook applies the role's own drift rule and does not count them."""
+    sandbox = sandbox_clean
+    sandbox.config(mask_secrets=True)
+    variables = role_vars(sandbox, slapd, tmp_path / 'report.md', ldap_sync_mode='never')
+    inventory = write_inventory(tmp_path, variables)
+    configure = run_collection_playbook('configure', inventory)
+    assert configure.returncode == 0, configure
+
+    drift = run_collection_playbook('drift', inventory)
+    assert drift.returncode == 0, drift
+    assert '%s matches the inventory' % WORKSPACE in drift.output
+
+    change_behind_ansibles_back(sandbox, 'LDAP_User_Search_Filter', '(objectClass=person)')
+    drift = run_collection_playbook('drift', inventory)
+    assert drift.returncode != 0, drift
+    assert "%s drifted from the inventory: ['LDAP_User_Search_Filter']" % WORKSPACE in drift.output
