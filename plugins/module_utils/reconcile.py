@@ -201,7 +201,9 @@ def _split_unescaped(text, separators):
 
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
 # A user principal name or a down-level logon name: no "=", no spaces or control characters.
-_BIND_NAME = re.compile(r'^(?:[^@=\s\\\x00-\x1f\x7f]+@[^@=\s\\\x00-\x1f\x7f]+|[^@=\s\\\x00-\x1f\x7f]+\\[^@=\s\\\x00-\x1f\x7f]+)$')
+# A user principal name, or DOMAIN\name, whose name (a sAMAccountName) may hold inner spaces.
+_BIND_NAME = re.compile(r'^(?:[^@=\s\\\x00-\x1f\x7f]+@[^@=\s\\\x00-\x1f\x7f]+'
+                        r'|[^@=\s\\\x00-\x1f\x7f]+\\[^@=\s\\\x00-\x1f\x7f](?:[^@=\\\x00-\x1f\x7f]*[^@=\s\\\x00-\x1f\x7f])?)$')
 
 
 def host_problem(host):

@@ -315,12 +315,13 @@ def test_usable_values_pass(setting_id, value):
 
 
 @pytest.mark.parametrize('bind_dn', ['cn=rocketchat,ou=services,dc=example,dc=org', 'svc-rocketchat@corp.example.com',
-                                     'CORP\\svc-rocketchat'])
+                                     'CORP\\svc-rocketchat', 'CORP\\Rocket Chat Service'])
 def test_the_bind_dn_may_be_a_dn_or_an_active_directory_logon_name(bind_dn):
     assert coerce('LDAP_Authentication_UserDN', bind_dn, 'authentication.bind_dn') == bind_dn
 
 
-@pytest.mark.parametrize('bind_dn', ['svc rocketchat', 'a b@corp.example.com', 'cn=x,,dc=y', 'svc@corp\x07'])
+@pytest.mark.parametrize('bind_dn', ['svc rocketchat', 'a b@corp.example.com', 'cn=x,,dc=y', 'svc@corp\x07',
+                                     'CORP\\ svc', 'CORP\\svc ', 'CORP\\a\tb'])
 def test_a_bind_dn_that_is_neither_is_refused(bind_dn):
     with pytest.raises(ModuleFailure) as err:
         coerce('LDAP_Authentication_UserDN', bind_dn, 'authentication.bind_dn')
