@@ -73,10 +73,10 @@ def make_it_yours(tmp_path, sandbox, ad):
     return inventory, password_file
 
 
-def run(sandbox, inventory, password_file, playbook, tmp_path):
+def run(sandbox, inventory, password_file, playbook, tmp_path, **extra_vars):
     sandbox.clear_requests()
     result = run_collection_playbook(playbook, inventory, timeout=600,
-                                     extra_vars={'ldap_report_path': str(tmp_path / 'report.md')},
+                                     extra_vars=dict(extra_vars, ldap_report_path=str(tmp_path / 'report.md')),
                                      extra_args=['--vault-password-file', str(password_file)])
     logged = sandbox.requests()
     result.writes = ['%s %s' % (r['method'], r['path']) for r in logged if r['wrote'] and r['path'] != SYNC_NOW]
@@ -111,13 +111,17 @@ def test_the_active_directory_example_inventory(sandbox_clean, samba_ad, tmp_pat
     sandbox, ad = sandbox_clean, samba_ad.info
     inventory, password_file = make_it_yours(tmp_path, sandbox, ad)
 
-    configure = run(sandbox, inventory, password_file, 'configure', tmp_path)
+    # (and, for the report, a preview of the locked account)
+    configure = run(sandbox, inventory, password_file, 'configure', tmp_path,
+                    ldap_preflight_users=[{'username': ad['locked_user']}])
     assert configure.returncode == 0, configure.output
     # the settings (one bulk write), the role, channel and team maps; then Sync Now
     assert configure.writes == ['POST /api/v1/settings'] * 4, configure.writes
     assert configure.syncs == 1
     report = (tmp_path / 'report.md').read_text(encoding='utf-8')
     assert ad['ldap_bind_password'] not in report + configure.output
+    assert '| %s | yes | %s |' % (ad['locked_user'], ad['locked_user']) in report
+    assert '| locked out (lockoutTime) |' in report, report
 
     state = sandbox.state()
     imported = {u['username']: u for u in state['users'] if u.get('services', {}).get('ldap')}
