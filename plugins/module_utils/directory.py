@@ -39,13 +39,10 @@ except ImportError:  # pragma: no cover - reported by the modules with missing_r
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import limax
 from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import AD_TWINS, SETTINGS
-# The one LDAP filter parser (ldap3-free, so ldap_settings validates filters without ldap3).
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import FilterSyntaxError, parse_filter
+from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import (
+    PLACEHOLDER_RE, USER_PLACEHOLDERS, FilterSyntaxError, parse_filter, placeholders, wrap_filter,
+)
 
-# Placeholders the server substitutes, per filter (contract §6.4).
-PLACEHOLDER_RE = re.compile(r'#\{([^}]*)\}')
-# The user placeholders (role, channel and team filters also take #{groupName}).
-USER_PLACEHOLDERS = ('username', 'userdn')
 
 # Every setting the directory code reads, with the server's default (callers read these ids from a
 # workspace to build DirectorySettings).
@@ -130,18 +127,6 @@ def split_list(value):
 # --------------------------------------------------------------------------------------------
 # Filters
 # --------------------------------------------------------------------------------------------
-
-def wrap_filter(text):
-    """The server wraps a user filter in parentheses when it lacks them."""
-    text = (text or '').strip()
-    if text and not text.startswith('('):
-        return '(%s)' % text
-    return text
-
-
-def placeholders(text):
-    return PLACEHOLDER_RE.findall(text or '')
-
 
 def escape_value(value):
     return escape_filter_chars(str(value))

@@ -20,17 +20,17 @@ from collections import OrderedDict
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    IN_CHAIN_RULE, USER_PLACEHOLDERS, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint,
+    IN_CHAIN_RULE, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint,
     MembershipSpec, SizeLimitExceeded, directory_features, find_users, group_filter_template, map_user,
-    matching_rules_in, membership, passes_group_filter, placeholders, resolve_host, split_list, substitute,
-    sync_candidates, tcp_probe, team_names, user_search_filter, wrap_filter,
+    matching_rules_in, membership, passes_group_filter, resolve_host, split_list,
+    sync_candidates, tcp_probe, team_names, user_search_filter,
+)
+from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import (
+    USER_PLACEHOLDERS, FilterSyntaxError, check_template, placeholders, validate_filter, wrap_filter,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import (
     CHANNEL_MAPPING, CHANNELS, MAX_NAME_LOOKUPS, ROLE_MAPPING, ROLES, TEAM_MAPPING, TEAMS, MappingError, check_filter,
     check_roles, normalize_entries, parse_stored_map, plan_map, serialize_map,
-)
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    FilterSyntaxError, validate_filter,
 )
 
 OK, WARN, FAIL = 'ok', 'warn', 'fail'
@@ -41,9 +41,6 @@ SMALLEST_UNPAGED_CAP = 500
 # How many users a sync would skip are named in the check's detail, and returned.
 SKIPPED_NAMED = 10
 SKIPPED_RETURNED = 100
-# Sample values used to check that a filter is still well-formed once the server substituted it.
-_SAMPLE_USER = 'sample.user'
-_SAMPLE_DN = 'uid=sample.user,ou=people,dc=example,dc=org'
 
 
 class Report:
@@ -98,17 +95,15 @@ def should_fail(report, fail_on):
 # Static checks (no directory needed): filters, placeholders, maps
 # --------------------------------------------------------------------------------------------
 
-def _filter_problem(text, allowed, **sample):
+def _filter_problem(text, allowed):
     """A syntax or placeholder problem of a filter template, or None."""
-    unknown = sorted(set(name for name in placeholders(text) if name not in allowed))
-    if unknown:
+    check = check_template(text, allowed)
+    if check.unknown:
         return 'unknown placeholder(s) %s: the server replaces only %s and sends the rest as written' % (
-            ', '.join('#{%s}' % name for name in unknown),
+            ', '.join('#{%s}' % name for name in check.unknown),
             ', '.join('#{%s}' % name for name in allowed) if allowed else 'none here')
-    try:
-        validate_filter(substitute(text, **sample))
-    except FilterSyntaxError as exc:
-        return 'not a valid LDAP filter: %s (filter: %s)' % (exc, text)
+    if check.syntax:
+        return 'not a valid LDAP filter: %s (filter: %s)' % (check.syntax, text)
     return None
 
 
@@ -132,7 +127,7 @@ def check_group_filter(settings):
     template = group_filter_template(settings)
     if template is None:
         return OK, 'the group filter is off: every user the search finds may log in'
-    problem = _filter_problem(template, USER_PLACEHOLDERS, username=_SAMPLE_USER, userdn=_SAMPLE_DN)
+    problem = _filter_problem(template, USER_PLACEHOLDERS)
     if problem:
         return FAIL, 'the group filter %s' % problem
     if not any(name in placeholders(template) for name in USER_PLACEHOLDERS):

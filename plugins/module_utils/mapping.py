@@ -25,15 +25,16 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import 
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    DEFAULTS as DIRECTORY_SETTING_DEFAULTS, USER_PLACEHOLDERS, DirectoryError, DirectorySettings, missing_groups,
-    placeholders, split_list,
+    DEFAULTS as DIRECTORY_SETTING_DEFAULTS, DirectoryError, DirectorySettings, missing_groups, split_list,
+)
+from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import (
+    GROUP_PLACEHOLDER, USER_PLACEHOLDERS, check_template,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    UNREADABLE, FilterSyntaxError, coerce, merge_raw_settings, settings_from_options, validate_filter,
+    UNREADABLE, coerce, merge_raw_settings, settings_from_options,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
 
-GROUP_PLACEHOLDER = "groupName"
 
 
 class MappingError(Exception):
@@ -352,13 +353,11 @@ def check_filter(filter_text, option, group_count=0, strategy="each_group", allo
     text = (filter_text or "").strip()
     if not text:
         return ["%s is empty" % option]
-    try:
-        validate_filter(text)
-    except FilterSyntaxError as exc:
-        problems.append("%s %r is not a valid LDAP filter: %s" % (option, text, exc))
-    names = placeholders(text)
     allowed = set(USER_PLACEHOLDERS) | ({GROUP_PLACEHOLDER} if allow_group else set())
-    unknown = sorted(set(names) - allowed)
+    check = check_template(text, allowed)
+    if check.syntax:
+        problems.append("%s %r is not a valid LDAP filter: %s" % (option, text, check.syntax))
+    names, unknown = check.names, check.unknown
     if unknown:
         problems.append("%s uses unknown placeholders %s; accepted: %s"
                         % (option, ", ".join("#{%s}" % n for n in unknown),

@@ -29,6 +29,9 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import 
     is_secret, option_name,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.certificates import describe_certificates
+from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import (
+    ATTRIBUTE_TYPE, PLACEHOLDER_RE, check_template,
+)
 
 MASK = '********'
 MASK_CHANGED = '******** (changed)'
@@ -173,9 +176,7 @@ def validate_value(setting_id, value, option=None):
 
 
 # An attribute type: a name, or a numeric OID (RFC 4512).
-_ATTRIBUTE_TYPE = r'(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)+)'
-_ATTR = re.compile('^%s$' % _ATTRIBUTE_TYPE)
-_PLACEHOLDER = re.compile(r'#\{[^}]*\}')
+_ATTR = re.compile('^%s$' % ATTRIBUTE_TYPE)
 
 
 def _split_unescaped(text, separators):
@@ -222,7 +223,7 @@ def dn_problem(dn):
     """None when ``dn`` is a syntactically valid distinguished name (RFC 4514), else the problem."""
     if _CONTROL.search(dn):
         return 'control character %r in %r' % (_CONTROL.search(dn).group(), dn[:100])
-    dn = _PLACEHOLDER.sub('x', dn)
+    dn = PLACEHOLDER_RE.sub('x', dn)
     try:
         rdns = _split_unescaped(dn, ',;')
         for rdn in rdns:
@@ -256,157 +257,14 @@ def filter_problem(text):
     Stricter than the syntax: an empty equality value (``(cn=)``) is refused, since it is almost
     always a presence test (``(cn=*)``) written wrong.
     """
-    text = _PLACEHOLDER.sub('x', text.strip())
-    try:
-        root = parse_filter(text)
-    except FilterSyntaxError as exc:
-        return '%s in %r' % (exc, text)
-    for item in root.items():
+    check = check_template(text.strip())
+    if check.syntax:
+        return '%s in %r' % (check.syntax, check.sample)
+    for item in check.root.items():
         if item.kind == '=' and item.value == '':
-            return 'empty value for %r (use "%s=*" to test presence) in %r' % (item.attribute, item.attribute, text)
+            return 'empty value for %r (use "%s=*" to test presence) in %r' % (
+                item.attribute, item.attribute, check.sample)
     return None
-
-
-class FilterSyntaxError(ValueError):
-    """An LDAP filter (RFC 4515) that the server would refuse; ``position`` is 0-based."""
-
-    def __init__(self, message, position):
-        super(FilterSyntaxError, self).__init__('%s at position %d' % (message, position))
-        self.position = position
-
-
-class FilterNode:
-    """One parsed filter: ``kind`` is ``&``, ``|`` or ``!`` (with ``children``) or the operator of an
-    item (``=``, ``~=``, ``>=``, ``<=``, ``:=`` for an extensible match) with ``attribute`` and the raw
-    ``value``; ``text`` is the node's exact source text."""
-
-    def __init__(self, kind, children=(), attribute=None, value=None):
-        self.kind = kind
-        self.children = list(children)
-        self.attribute = attribute
-        self.value = value
-        self.text = ''
-
-    def items(self):
-        """Every item (leaf) of the filter, in order."""
-        if not self.children:
-            return [self]
-        return [item for child in self.children for item in child.items()]
-
-
-def parse_filter(text):
-    """The ``FilterNode`` tree of ``text``; raises ``FilterSyntaxError`` unless it is one well-formed filter."""
-    parser = _FilterParser(text)
-    root = parser.filter()
-    if parser.pos != len(text):
-        raise FilterSyntaxError('unexpected text after the end of the filter', parser.pos)
-    return root
-
-
-def validate_filter(text):
-    """Raise ``FilterSyntaxError`` unless ``text`` is one well-formed RFC 4515 filter."""
-    parse_filter(text)
-
-
-_FILTER_ATTR = re.compile(_ATTRIBUTE_TYPE + r'(?:;[A-Za-z0-9-]+)*')  # with options, e.g. cn;lang-de
-_MATCHING_RULE = re.compile(_ATTRIBUTE_TYPE)
-_HEX = '0123456789abcdefABCDEF'
-
-
-class _FilterParser:
-    def __init__(self, text):
-        self.text = text
-        self.pos = 0
-
-    def _peek(self):
-        return self.text[self.pos] if self.pos < len(self.text) else ''
-
-    def _expect(self, char, problem=None):
-        if self._peek() != char:
-            found = repr(self._peek()) if self._peek() else 'the end'
-            raise FilterSyntaxError('%s, found %s' % (problem or 'expected %r' % char, found), self.pos)
-        self.pos += 1
-
-    def filter(self):
-        start = self.pos
-        self._expect('(')
-        char = self._peek()
-        if char in ('&', '|'):
-            self.pos += 1
-            if self._peek() != '(':
-                raise FilterSyntaxError('%s needs at least one filter' % char, self.pos)
-            children = []
-            while self._peek() == '(':
-                children.append(self.filter())
-            node = FilterNode(char, children)
-        elif char == '!':
-            self.pos += 1
-            node = FilterNode('!', [self.filter()])
-        else:
-            node = self._item()
-        self._expect(')', 'missing ")"')
-        node.text = self.text[start:self.pos]
-        return node
-
-    def _item(self):
-        start = self.pos
-        match = _FILTER_ATTR.match(self.text, self.pos)
-        attr_end = match.end() if match else self.pos
-        rest = self.text[attr_end:]
-        if rest.startswith(':') or (not match and self._peek() == ':'):
-            return self._extensible(start, bool(match))
-        if not match:
-            raise FilterSyntaxError('missing or invalid attribute name', self.pos)
-        self.pos = attr_end
-        for operator in ('~=', '>=', '<='):
-            if rest.startswith(operator):
-                self.pos += 2
-                return FilterNode(operator, attribute=match.group(0), value=self._value(allow_star=False))
-        if not rest.startswith('='):
-            raise FilterSyntaxError('expected a comparison operator (=, ~=, >=, <=) after %r'
-                                    % self.text[start:attr_end], self.pos)
-        self.pos += 1
-        return FilterNode('=', attribute=match.group(0), value=self._value(allow_star=True))
-
-    def _extensible(self, start, has_attr):
-        if has_attr:
-            self.pos = _FILTER_ATTR.match(self.text, self.pos).end()
-        if self.text.startswith(':dn', self.pos) and self.text[self.pos + 3:self.pos + 4] == ':':
-            self.pos += 3
-        if self.text.startswith(':=', self.pos):
-            if not has_attr:
-                raise FilterSyntaxError('an extensible match needs an attribute or a matching rule', start)
-        else:
-            self._expect(':')
-            rule = _MATCHING_RULE.match(self.text, self.pos)
-            if not rule:
-                raise FilterSyntaxError('invalid matching rule', self.pos)
-            self.pos = rule.end()
-        attribute = self.text[start:self.pos]
-        self._expect(':')
-        self._expect('=')
-        return FilterNode(':=', attribute=attribute, value=self._value(allow_star=False))
-
-    def _value(self, allow_star):
-        """Consume an assertion value up to the closing parenthesis and return its raw text."""
-        start = self.pos
-        while True:
-            char = self._peek()
-            if char in ('', ')'):
-                return self.text[start:self.pos]
-            if char == '(':
-                raise FilterSyntaxError("unescaped '(' in a value (write \\28)", self.pos)
-            if char == '*' and not allow_star:
-                raise FilterSyntaxError("'*' is only allowed in an equality filter (write \\2a)", self.pos)
-            if char == '\\':
-                pair = self.text[self.pos + 1:self.pos + 3]
-                if len(pair) != 2 or pair[0] not in _HEX or pair[1] not in _HEX:
-                    raise FilterSyntaxError('a backslash must be followed by two hex digits', self.pos)
-                self.pos += 3
-                continue
-            if char == '\x00':
-                raise FilterSyntaxError('NUL character in a value', self.pos)
-            self.pos += 1
 
 
 _CRON_FIELDS = (('minute', 0, 59), ('hour', 0, 23), ('day of month', 1, 31), ('month', 1, 12), ('day of week', 0, 6))

@@ -145,7 +145,7 @@ def test_verify_tests_only_and_sync_imports_users_with_their_roles(sandbox_clean
     assert 'Not run: this run does not include the sync phase.' in text
     # the preflight's preview of each user: what the sync would make of them
     assert '| alice | yes | alice | alice@example.org |  | admin |  |  |' in text, text
-    assert '| carol | yes | carol | carol@example.org | livechat-agent |  |  |' in text
+    assert '| carol | yes | carol | carol@example.org |  | livechat-agent |  |  |' in text
 
     sandbox.clear_requests()
     sync = run_collection_playbook('sync', inventory)
@@ -299,7 +299,7 @@ def test_the_preview_of_a_new_workspace_checks_the_groups_with_the_settings_from
     assert '| %s | would change |' % WORKSPACE in text
     # the preflight previews the role map from Git (the workspace has none saved)
     assert '| alice | yes | alice | alice@example.org |  | admin |  |  |' in text, text
-    assert '| carol | yes | carol | carol@example.org | livechat-agent |  |  |' in text
+    assert '| carol | yes | carol | carol@example.org |  | livechat-agent |  |  |' in text
 
     # A wrong bind password in Git fails the preview, before anything is written.
     variables['ldap_settings']['authentication']['bind_password'] = 'not-the-password'

@@ -6,10 +6,11 @@ import pytest
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    MASK, MASK_CHANGED, UNKNOWN, UNREADABLE, FilterSyntaxError, coerce, cron_problem, describe_changes, diff,
+    MASK, MASK_CHANGED, UNKNOWN, UNREADABLE, coerce, cron_problem, describe_changes, diff,
     dn_problem, filter_problem, mask, masked, merge_raw_settings, options_from_settings, pem_problem, plan, same,
-    settings_from_options, validate_filter,
+    settings_from_options,
 )
+from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import FilterSyntaxError, validate_filter
 from tests.unit.plugins.module_utils.certs_for_tests import colon_fingerprint, make_ca, pem
 
 SECRET = 'bind-s3cret-value'
