@@ -36,7 +36,6 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile impor
 from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
 
 
-
 class MappingError(Exception):
     """An input or a stored map that cannot be reconciled; the text names the option."""
 
