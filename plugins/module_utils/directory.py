@@ -149,9 +149,14 @@ def substitute(template, username=None, userdn=None, group_name=None, group_filt
     return result
 
 
+# user_search_filter's username for "every user" (a sync's search): ``(<field>=*)``. A username given
+# as text is always escaped, as the server escapes it: a login name "*" matches nobody.
+ANY_USER = object()
+
+
 def user_search_filter(settings, username):
     """``(&<user filter>(<field>=<escaped username>))``, an OR over several search fields."""
-    value = '*' if username == '*' else escape_value(username)
+    value = '*' if username is ANY_USER else escape_value(username)
     terms = ['(%s=%s)' % (field, value) for field in settings.search_fields]
     if len(terms) == 1:
         field_filter = terms[0]
@@ -860,7 +865,7 @@ def sync_candidates(conn, settings, unique_ids=False):
     when the directory stops the search.
     """
     page = settings.number('LDAP_Search_Page_Size')
-    entries = conn.search(settings.text('LDAP_BaseDN'), user_search_filter(settings, '*'), scope=settings.scope,
+    entries = conn.search(settings.text('LDAP_BaseDN'), user_search_filter(settings, ANY_USER), scope=settings.scope,
                           attributes=sync_search_attributes(settings, unique_ids=unique_ids),
                           page_size=page if page > 0 else SYNC_FALLBACK_PAGE_SIZE)
     admitted = admitted_by_group_filter(conn, settings, entries)

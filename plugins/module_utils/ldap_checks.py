@@ -20,7 +20,7 @@ from collections import OrderedDict
 from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    IN_CHAIN_RULE, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint,
+    ANY_USER, IN_CHAIN_RULE, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint,
     MembershipSpec, SizeLimitExceeded, directory_features, find_users, group_filter_template, map_user,
     matching_rules_in, membership, passes_group_filter, resolve_host, split_list,
     sync_candidates, tcp_probe, team_names, user_search_filter,
@@ -112,7 +112,7 @@ def check_user_filter(settings):
     problem = _filter_problem(wrap_filter(text), ())
     if problem:
         return FAIL, 'LDAP_User_Search_Filter is %s' % problem
-    search = user_search_filter(settings, '*')
+    search = user_search_filter(settings, ANY_USER)
     try:
         validate_filter(search)
     except FilterSyntaxError as exc:
@@ -401,7 +401,7 @@ def check_user_count(settings, conn):
     The users the server would reject (no e-mail) are named: the first SKIPPED_NAMED in the detail,
     the first SKIPPED_RETURNED in the result (``directory.sync_candidates`` finds them).
     """
-    search = user_search_filter(settings, '*')
+    search = user_search_filter(settings, ANY_USER)
     page = settings.number('LDAP_Search_Page_Size')
     candidates = sync_candidates(conn, settings)
     total = len(candidates.matching)

@@ -43,16 +43,17 @@ class MappingError(Exception):
 class MapKind:
     """What differs between the roles, channels and teams maps."""
 
-    def __init__(self, noun, plural, map_setting, always_list=False, cut_at_dot=False):
+    def __init__(self, noun, plural, map_setting, always_list=False, cut_at_dot=False, group_in_filter=False):
         self.noun = noun                  # "role"
         self.plural = plural              # "roles": also the value key of a mapping entry
         self.map_setting = map_setting    # the setting id holding the JSON map
         self.always_list = always_list    # the server only accepts lists as values (teams)
         self.cut_at_dot = cut_at_dot      # the server reads only the text before the first '.' (roles)
+        self.group_in_filter = group_in_filter  # the group name goes into the filter as #{groupName}
 
 
-ROLES = MapKind("role", "roles", "LDAP_Sync_User_Data_RolesMap", cut_at_dot=True)
-CHANNELS = MapKind("channel", "channels", "LDAP_Sync_User_Data_ChannelsMap")
+ROLES = MapKind("role", "roles", "LDAP_Sync_User_Data_RolesMap", cut_at_dot=True, group_in_filter=True)
+CHANNELS = MapKind("channel", "channels", "LDAP_Sync_User_Data_ChannelsMap", group_in_filter=True)
 TEAMS = MapKind("team", "teams", "LDAP_Groups_To_Rocket_Chat_Teams", always_list=True)
 
 
@@ -134,6 +135,12 @@ def normalize_entries(entries, kind, state="present"):
         if not isinstance(group, str) or not group.strip():
             raise MappingError("%s.group must be a non-empty group name" % where)
         group = group.strip()
+        if kind.group_in_filter and ("*" in group or "\x00" in group):
+            # the server puts the group name into the role/channel filter unescaped (#{groupName}):
+            # "*" would match every group, and the map's values would go to every user in any group
+            raise MappingError("%s.group %r holds '*' (or NUL), which the server puts unescaped into the group "
+                               "filter as #{groupName}, where it matches every group; accepted: a group's name"
+                               % (where, group))
         if group in result:
             raise MappingError("%s.group %r is listed twice; list each group once with all its %s"
                                % (where, group, kind.plural))

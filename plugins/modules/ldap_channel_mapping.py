@@ -50,7 +50,10 @@ options:
     default: []
     suboptions:
       group:
-        description: LDAP group name (C(#{groupName}) in O(filter)).
+        description:
+          - LDAP group name (C(#{groupName}) in O(filter)).
+          - A name holding C(*) is refused - the server puts it into the filter unescaped, where it
+            matches every group.
         type: str
         required: true
       channels:

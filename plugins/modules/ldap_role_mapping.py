@@ -55,6 +55,8 @@ options:
         description:
           - LDAP group name, as substituted for C(#{groupName}) in O(filter) (or, with
             O(validation_strategy=once), the C(ou) or C(cn) of the group entry).
+          - A name holding C(*) is refused - the server puts it into the filter unescaped, where it
+            matches every group.
         type: str
         required: true
       roles:

@@ -344,3 +344,11 @@ def test_ad_server_type_with_openldap_fields_finds_nobody(slapd):
     assert '(sAMAccountName=*)' in items['users to import']['detail']
     assert items['users to import']['status'] == 'warn'
     assert items['user alice: search']['status'] == 'fail'
+
+
+def test_a_login_name_with_filter_characters_is_searched_escaped_as_the_server_does(slapd):
+    """The server escapes the login name in its user search: "*" finds nobody (not every user)."""
+    items, result = checks(openldap_settings(slapd.info), users=[{'username': '*'}, {'username': 'ali*'}])
+    assert [user['found'] for user in result['users']] == [False, False]
+    assert items['user *: search']['status'] == 'fail'
+    assert '(uid=\\2a)' in items['user *: search']['detail']

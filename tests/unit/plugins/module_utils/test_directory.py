@@ -4,7 +4,7 @@ import pytest
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import directory
 from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
-    DirectoryError, DirectorySettings, Entry, GroupBatch, disabled_reason, group_filter_template, map_user,
+    ANY_USER, DirectoryError, DirectorySettings, Entry, GroupBatch, disabled_reason, group_filter_template, map_user,
     slugify_username, substitute, user_search_filter,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import validate_filter, wrap_filter
@@ -19,7 +19,10 @@ def test_user_search_filter_escapes_and_ors_several_fields():
     settings = DirectorySettings({'LDAP_Server_Type': '', 'LDAP_User_Search_Field': 'uid, mail',
                                   'LDAP_User_Search_Filter': 'objectClass=person'})
     assert user_search_filter(settings, 'a*(b)') == '(&(objectClass=person)(|(uid=a\\2a\\28b\\29)(mail=a\\2a\\28b\\29)))'
-    assert user_search_filter(settings, '*') == '(&(objectClass=person)(|(uid=*)(mail=*)))'
+    # every user (a sync's search) is asked for explicitly; a login name "*" is escaped, as the server
+    # escapes it, and matches nobody
+    assert user_search_filter(settings, ANY_USER) == '(&(objectClass=person)(|(uid=*)(mail=*)))'
+    assert user_search_filter(settings, '*') == '(&(objectClass=person)(|(uid=\\2a)(mail=\\2a)))'
 
 
 def test_ad_server_type_reads_the_ad_twins():

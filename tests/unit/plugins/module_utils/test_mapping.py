@@ -188,3 +188,18 @@ def test_each_mapping_module_manages_exactly_the_settings_the_catalog_gives_it(s
     assert spec.kind.plural in argument_spec["mappings"]["options"]
     for option in (spec.enabled, spec.base_dn, spec.filter):
         assert option in argument_spec
+
+
+@pytest.mark.parametrize("kind", [ROLES, CHANNELS], ids=["roles", "channels"])
+@pytest.mark.parametrize("group", ["*", "dev*", "a\x00b"])
+def test_a_group_name_the_server_would_turn_into_a_wildcard_is_refused(kind, group):
+    """#{groupName} goes into the role and channel filters unescaped: "*" matches every group."""
+    with pytest.raises(mapping.MappingError) as err:
+        mapping.normalize_entries([{"group": group, kind.plural: ["x"]}], kind)
+    assert str(err.value).startswith("mappings[0].group") and "matches every group" in str(err.value)
+
+
+def test_a_team_map_compares_group_names_and_keeps_them():
+    """The team map's names are compared with the groups the query finds, never put into a filter."""
+    assert list(mapping.normalize_entries([{"group": "Sales (EMEA) *", "teams": ["sales"]}], TEAMS)) == [
+        "Sales (EMEA) *"]
