@@ -81,6 +81,7 @@ options:
   timeout:
     description:
       - Timeout in seconds of each HTTP request (the time to connect, and then the time to wait for the reply).
+      - At least 1.
     type: int
     default: 30
   max_retry_wait:
@@ -93,6 +94,7 @@ options:
         O(timeout)); after a read timeout, a broken connection or a gateway's C(504) the server may still be
         processing the request, so the task fails instead of sending it twice.
       - TLS errors (certificate not trusted, wrong host name) are never retried; see O(ca_path).
+      - V(0) turns retries off; a negative value is refused.
       - Each retry is reported as a warning. V(0) disables retries.
     type: int
     default: 60

@@ -51,6 +51,10 @@ def client_from_module(module):
     protected: certificate checks off, or plain HTTP (the token and password travel in clear).
     """
     params = module.params
+    for option, least, accepted in (('timeout', 1, 'a positive number of seconds'),
+                                    ('max_retry_wait', 0, '0 (no retries) or a positive number of seconds')):
+        if params[option] is not None and params[option] < least:
+            module.fail_json(msg='%s: %d is out of range; accepted: %s' % (option, params[option], accepted))
     if not params['validate_certs']:
         module.warn('validate_certs=false: the workspace\'s certificate is not checked, so anyone on the way can '
                     'read the token and password; give the CA in ca_path instead')

@@ -65,6 +65,7 @@ options:
         every other request.
       - Sync Now is never sent twice. If no answer comes in time the task fails, and the server may still
         be running the sync.
+      - At least 1.
     type: int
     default: 600
 seealso:
@@ -278,6 +279,10 @@ def unmet(found, ensure_background_sync):
 
 def run(module, client):
     params = module.params
+    if params['sync_timeout'] < 1:
+        # 0 would fall back to the client's timeout; a negative value would reach the HTTP library
+        raise ModuleFailure('sync_timeout: %d is out of range; accepted: a positive number of seconds'
+                            % params['sync_timeout'], invalid=['sync_timeout'])
     settings = SettingsApi(client).read()
     found = preconditions(client, settings)
     problem = unmet(found, params['ensure_background_sync'])

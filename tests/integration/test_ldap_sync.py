@@ -105,3 +105,20 @@ def test_a_slow_sync_gets_sync_timeout_and_is_never_sent_twice(sandbox_clean):
     assert unanswered['failed'] and 'may still be processing it' in unanswered['msg'], unanswered
     time.sleep(3)  # the server finishes the sync it got; a retry would show up as a second request
     assert len(sent(sandbox, SYNC_NOW)) == 1
+
+
+def test_timeouts_out_of_range_are_refused_naming_the_option_and_nothing_is_sent(sandbox_clean):
+    sandbox = sandbox_clean
+    configure(sandbox)
+    sandbox.clear_requests()
+    cases = [({'sync_timeout': 0}, {}, 'sync_timeout: 0 is out of range; accepted: a positive number of seconds'),
+             ({'sync_timeout': -1}, {}, 'sync_timeout: -1 is out of range'),
+             ({}, {'timeout': 0}, 'timeout: 0 is out of range; accepted: a positive number of seconds'),
+             ({}, {'timeout': -5}, 'timeout: -5 is out of range'),
+             ({}, {'max_retry_wait': -1}, 'max_retry_wait: -1 is out of range; accepted: 0 (no retries)')]
+    for options, connection, message in cases:
+        result = run_playbook([{SYNC: dict(options, report=False)}],
+                              module_defaults=connection_vars(sandbox, **connection)).results[0]
+        assert result['failed'] and message in result['msg'], (options, connection, result)
+        assert 'ValueError' not in result.get('exception', '') + result['msg']
+    assert sent(sandbox, SYNC_NOW) == [] and writes(sandbox) == []
