@@ -178,8 +178,10 @@ test-molecule: $(VENV)/.stamp collection-tree
 sandbox: system-deps $(VENV)/.stamp
 	$(VENV)/bin/python -m tests.sandbox start $(SANDBOX_ARGS)
 
+# sandbox-stop takes the --state-dir of the same SANDBOX_ARGS as `make sandbox` (the start flags are ignored)
+SANDBOX_STATE_ARGS = $(shell prev=; for a in $(SANDBOX_ARGS); do [ "$$prev" = --state-dir ] && echo "--state-dir $$a"; case "$$a" in (--state-dir=*) echo "$$a" ;; esac; prev=$$a; done)
 sandbox-stop: $(VENV)/.stamp
-	$(VENV)/bin/python -m tests.sandbox stop
+	$(VENV)/bin/python -m tests.sandbox stop $(SANDBOX_STATE_ARGS)
 
 demo: venv collection-tree
 	@ANSIBLE_PYTHON_INTERPRETER=$(CURDIR)/$(VENV)/bin/python SANDBOX_ARGS="$(SANDBOX_ARGS)" \
