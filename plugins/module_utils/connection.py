@@ -9,6 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from urllib.parse import urlsplit
+
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatClient
@@ -44,6 +46,24 @@ CONNECTION_REQUIRED_ONE_OF = [
 ]
 
 
+def _refuse_credentials_in_url(module, url):
+    """``https://user:password@host``: refused without echoing it (the password is masked everywhere the
+    module reports, the task's invocation included), since the URL shows up in messages and results."""
+    try:
+        parts = urlsplit(url or '')
+        user, password = parts.username, parts.password
+    except ValueError:  # a malformed URL is the client's to report
+        return
+    if user is None and password is None:
+        return
+    for secret in (password, user, url):
+        if secret:
+            module.no_log_values.add(secret)
+    module.fail_json(msg='api_url: holds credentials (user:password@ before the host), which would show in '
+                         'messages and logs; accepted: the URL alone, with the credentials in api_username and '
+                         'api_password, or api_user_id and api_token')
+
+
 def client_from_module(module):
     """A ``RocketChatClient`` for ``module``'s connection options, in its check mode, warning through it.
 
@@ -51,6 +71,7 @@ def client_from_module(module):
     protected: certificate checks off, or plain HTTP (the token and password travel in clear).
     """
     params = module.params
+    _refuse_credentials_in_url(module, params['api_url'])
     for option, least, accepted in (('timeout', 1, 'a positive number of seconds'),
                                     ('max_retry_wait', 0, '0 (no retries) or a positive number of seconds')):
         if params[option] is not None and params[option] < least:

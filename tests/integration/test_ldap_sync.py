@@ -1,6 +1,7 @@
 """ldap_sync through real ansible-playbook runs against the sandbox and slapd: preconditions, what a
 sync reports, what it costs in requests, and check mode."""
 
+import json
 import time
 
 import ldap3
@@ -122,3 +123,16 @@ def test_timeouts_out_of_range_are_refused_naming_the_option_and_nothing_is_sent
         assert result['failed'] and message in result['msg'], (options, connection, result)
         assert 'ValueError' not in result.get('exception', '') + result['msg']
     assert sent(sandbox, SYNC_NOW) == [] and writes(sandbox) == []
+
+
+def test_an_api_url_with_credentials_is_refused_and_never_echoed(sandbox_clean):
+    """https://user:password@host would show in messages, results and the invocation: refused, masked."""
+    sandbox = sandbox_clean
+    secret = 'Url-Secret-4711'
+    url = sandbox.url.replace('://', '://admin:%s@' % secret)
+    run = run_playbook([{SYNC: {'report': False}}], module_defaults=connection_vars(sandbox, api_url=url),
+                       extra_env={'ANSIBLE_INJECT_INVOCATION': '1'}, verbosity=3)
+    result = run.results[0]
+    assert result['failed'] and result['msg'].startswith('api_url: holds credentials'), result
+    assert secret not in run.output and secret not in json.dumps(result)
+    assert sent(sandbox, SYNC_NOW) == []
