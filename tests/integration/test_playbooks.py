@@ -417,3 +417,19 @@ def test_drift_passes_on_a_server_that_masks_secrets_and_names_only_real_drift(s
     drift = run_collection_playbook('drift', inventory)
     assert drift.returncode != 0, drift
     assert "%s drifted from the inventory: ['LDAP_User_Search_Filter']" % WORKSPACE in drift.output
+
+
+def test_a_backtick_in_a_stored_value_stays_inside_the_reports_code_span(sandbox_clean, slapd, tmp_path):
+    """A value someone stored with a backtick cannot end the report's code span and become Markdown."""
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    variables = role_vars(sandbox, slapd, report, ldap_sync_mode='never')
+    inventory = write_inventory(tmp_path, variables)
+    assert run_collection_playbook('configure', inventory).returncode == 0
+    stored = '(cn=x`[link](https://evil.example/)`)'
+    change_behind_ansibles_back(sandbox, 'LDAP_User_Search_Filter', stored)
+    drift = run_collection_playbook('drift', inventory)
+    assert drift.returncode != 0, drift
+    text = report.read_text(encoding='utf-8')
+    row = next(line for line in text.splitlines() if line.startswith('| `LDAP_User_Search_Filter`'))
+    assert '| ``%s`` |' % stored in row, row
