@@ -224,7 +224,10 @@ class Validator:
                 continue
             for keyword in keywords:
                 if keyword in schema:
-                    valid, data = getattr(self, "_" + keyword.lower())(schema, data, errors)
+                    if keyword in self._LIMITS:
+                        valid, data = self._limit(keyword, schema, data, errors)
+                    else:
+                        valid, data = getattr(self, "_" + keyword.lower())(schema, data, errors)
                     if not valid:
                         return False, data
         return True, data
@@ -273,34 +276,25 @@ class Validator:
     def _allof(self, schemas, data, errors):
         return all(self._schema(schema, data, errors)[0] for schema in schemas)
 
-    def _minlength(self, schema, data, errors):
-        if len(data) >= schema["minLength"]:
-            return True, data
-        errors.append("must NOT have fewer than %d characters" % schema["minLength"])
-        return False, data
+    # AJV's limit keywords: (bound holds, message)
+    _LIMITS = {
+        "minLength": (lambda size, bound: size >= bound, "must NOT have fewer than %d characters"),
+        "maxLength": (lambda size, bound: size <= bound, "must NOT have more than %d characters"),
+        "minItems": (lambda size, bound: size >= bound, "must NOT have fewer than %d items"),
+        "maxItems": (lambda size, bound: size <= bound, "must NOT have more than %d items"),
+    }
 
-    def _maxlength(self, schema, data, errors):
-        if len(data) <= schema["maxLength"]:
+    def _limit(self, keyword, schema, data, errors):
+        holds, message = self._LIMITS[keyword]
+        if holds(len(data), schema[keyword]):
             return True, data
-        errors.append("must NOT have more than %d characters" % schema["maxLength"])
+        errors.append(message % schema[keyword])
         return False, data
 
     def _pattern(self, schema, data, errors):
         if re.search(schema["pattern"], data):
             return True, data
         errors.append('must match pattern "%s"' % schema["pattern"])
-        return False, data
-
-    def _minitems(self, schema, data, errors):
-        if len(data) >= schema["minItems"]:
-            return True, data
-        errors.append("must NOT have fewer than %d items" % schema["minItems"])
-        return False, data
-
-    def _maxitems(self, schema, data, errors):
-        if len(data) <= schema["maxItems"]:
-            return True, data
-        errors.append("must NOT have more than %d items" % schema["maxItems"])
         return False, data
 
     def _items(self, schema, data, errors):
