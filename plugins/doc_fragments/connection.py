@@ -16,8 +16,8 @@ options:
     description:
       - Base URL of the Rocket.Chat workspace, for example V(https://chat.example.org).
       - If not set, the value of the E(ROCKETCHAT_URL) environment variable is used.
-      - A URL with credentials (V(https://user:password@host)) is refused without being shown; give them
-        with O(api_username) and O(api_password).
+      - A URL with credentials (V(https://user:password@host)) is refused, and masked in the task's result
+        and invocation; give them with O(api_username) and O(api_password).
     type: str
     required: true
   api_user_id:

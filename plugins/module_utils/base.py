@@ -8,14 +8,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+import os
+
+from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RocketChatError,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils.connection import (
     CONNECTION_ARGSPEC, CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_BY, CONNECTION_REQUIRED_ONE_OF,
-    CONNECTION_REQUIRED_TOGETHER, client_from_module,
+    CONNECTION_REQUIRED_TOGETHER, client_from_module, refuse_credentials_in_url, url_credentials,
 )
 
 
@@ -49,6 +51,10 @@ def run_module(argument_spec, run, requirements=(), connection='required', **mod
     spec = dict(CONNECTION_ARGSPEC)
     if optional:
         spec['api_url'] = dict(spec['api_url'], required=False)
+    if url_credentials(_load_params().get('api_url') or os.environ.get('ROCKETCHAT_URL')):
+        # a URL with a password: hidden from the invocation Ansible reports, also when one of its own
+        # argument checks fails before the module refuses the URL
+        spec['api_url'] = dict(spec['api_url'], no_log=True)
     spec.update(argument_spec)
     module_kwargs.setdefault('supports_check_mode', True)
     module_kwargs['mutually_exclusive'] = CONNECTION_MUTUALLY_EXCLUSIVE + list(module_kwargs.get('mutually_exclusive') or [])
@@ -57,6 +63,7 @@ def run_module(argument_spec, run, requirements=(), connection='required', **mod
         list(module_kwargs.get('required_one_of') or [])
     module_kwargs['required_by'] = dict(CONNECTION_REQUIRED_BY, **(module_kwargs.get('required_by') or {}))
     module = AnsibleModule(argument_spec=spec, **module_kwargs)
+    refuse_credentials_in_url(module)
 
     for name, has_it, import_error in (('requests', HAS_REQUESTS, REQUESTS_IMPORT_ERROR),) + tuple(requirements):
         if not has_it:

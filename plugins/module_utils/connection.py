@@ -46,17 +46,25 @@ CONNECTION_REQUIRED_ONE_OF = [
 ]
 
 
-def _refuse_credentials_in_url(module, url):
-    """``https://user:password@host``: refused without echoing it (the password is masked everywhere the
-    module reports, the task's invocation included), since the URL shows up in messages and results."""
+def url_credentials(url):
+    """The (user, password) written into ``url`` (``https://user:password@host``), or None."""
     try:
         parts = urlsplit(url or '')
         user, password = parts.username, parts.password
     except ValueError:  # a malformed URL is the client's to report
+        return None
+    return None if user is None and password is None else (user, password)
+
+
+def refuse_credentials_in_url(module):
+    """Fail on an ``api_url`` with credentials, without echoing it. The URL (with its password) is
+    also masked: ``run_module`` declares the option ``no_log`` when the task gives such a URL, so that
+    Ansible's own checks, which may fail first, do not show it either."""
+    url = module.params.get('api_url')
+    credentials = url_credentials(url)
+    if credentials is None:
         return
-    if user is None and password is None:
-        return
-    for secret in (password, user, url):
+    for secret in (credentials[1], url):
         if secret:
             module.no_log_values.add(secret)
     module.fail_json(msg='api_url: holds credentials (user:password@ before the host), which would show in '
@@ -71,7 +79,6 @@ def client_from_module(module):
     protected: certificate checks off, or plain HTTP (the token and password travel in clear).
     """
     params = module.params
-    _refuse_credentials_in_url(module, params['api_url'])
     for option, least, accepted in (('timeout', 1, 'a positive number of seconds'),
                                     ('max_retry_wait', 0, '0 (no retries) or a positive number of seconds')):
         if params[option] is not None and params[option] < least:

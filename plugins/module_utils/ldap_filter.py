@@ -52,7 +52,8 @@ def check_template(text, allowed=None):
     for a plain value here), and, when ``allowed`` is given, the placeholders it does not replace."""
     names = placeholders(text)
     unknown = [] if allowed is None else sorted(set(name for name in names if name not in allowed))
-    sample = PLACEHOLDER_RE.sub('x', text or '')
+    # a stand-in of the same length, so that an error's position is one in ``text`` too
+    sample = PLACEHOLDER_RE.sub(lambda found: 'x' * len(found.group(0)), text or '')
     try:
         root, syntax = parse_filter(sample), None
     except FilterSyntaxError as exc:

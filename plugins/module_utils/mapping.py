@@ -135,7 +135,7 @@ def normalize_entries(entries, kind, state="present"):
         if not isinstance(group, str) or not group.strip():
             raise MappingError("%s.group must be a non-empty group name" % where)
         group = group.strip()
-        if kind.group_in_filter and ("*" in group or "\x00" in group):
+        if state == "present" and kind.group_in_filter and ("*" in group or "\x00" in group):
             # the server puts the group name into the role/channel filter unescaped (#{groupName}):
             # "*" would match every group, and the map's values would go to every user in any group
             raise MappingError("%s.group %r holds '*' (or NUL), which the server puts unescaped into the group "

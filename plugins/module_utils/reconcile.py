@@ -257,13 +257,13 @@ def filter_problem(text):
     Stricter than the syntax: an empty equality value (``(cn=)``) is refused, since it is almost
     always a presence test (``(cn=*)``) written wrong.
     """
-    check = check_template(text.strip())
+    text = text.strip()
+    check = check_template(text)
     if check.syntax:
-        return '%s in %r' % (check.syntax, check.sample)
+        return '%s in %r' % (check.syntax, text)
     for item in check.root.items():
         if item.kind == '=' and item.value == '':
-            return 'empty value for %r (use "%s=*" to test presence) in %r' % (
-                item.attribute, item.attribute, check.sample)
+            return 'empty value for %r (use "%s=*" to test presence) in %r' % (item.attribute, item.attribute, text)
     return None
 
 

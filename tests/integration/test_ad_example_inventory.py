@@ -24,6 +24,7 @@ from tests.sandbox.ldap import samba_data
 EXAMPLE = ROOT / 'playbooks' / 'inventories' / 'active-directory'
 WORKSPACE = 'chat.corp.example.com'
 SYNC_NOW = '/api/v1/ldap.syncNow'
+CONTRACTOR = 'kberg'  # in OU=Contractors, not in the chat group
 
 
 def _first_block_value(text, name, value):
@@ -50,11 +51,11 @@ def make_it_yours(tmp_path, sandbox, ad):
     assert example['ad_chat_users_group'] == samba_data.group_dn('rocketchat-users')
     # The DC is reached at its address, which its certificate names (the sandbox has no DNS for it).
     text = _first_block_value(text, 'ad_domain_controller', ad['host'])
-    # Canaries: a user in the chat group four levels down, and a disabled account the filter excludes.
+    # Canaries: a user in the chat group four levels down, and a contractor outside the chat group.
     assert example['ldap_canary_users'] == [{'username': 'chat-canary'},
                                             {'username': 'departed-employee', 'expect': 'not_found'}]
     text = text.replace('username: chat-canary', 'username: %s' % ad['sample_user'])
-    text = text.replace('username: departed-employee', 'username: %s' % ad['disabled_user'])
+    text = text.replace('username: departed-employee', 'username: %s' % CONTRACTOR)
     main.write_text(text, encoding='utf-8')
     (inventory / 'files').mkdir()
     shutil.copy(ad['ca_cert_path'], inventory / 'files' / 'domain-ca.pem')
@@ -127,11 +128,13 @@ def test_the_active_directory_example_inventory(sandbox_clean, samba_ad, tmp_pat
 
     state = sandbox.state()
     imported = {u['username']: u for u in state['users'] if u.get('services', {}).get('ldap')}
-    # the chat group at any depth, less the disabled account (the filter) and the one without e-mail
-    # (the server skips it); the locked account is imported: AD's lockout does not disable it
-    admitted = expected_members('rocketchat-users') - {ad['disabled_user'], ad['no_mail_user']}
-    assert ad['locked_user'] in admitted
+    # the chat group at any depth, less the one without e-mail (the server skips it); the disabled and
+    # the locked account are imported inactive (LDAP_Sync_User_Active_State), everyone else active
+    admitted = expected_members('rocketchat-users') - {ad['no_mail_user']}
+    assert {ad['disabled_user'], ad['locked_user']} <= admitted and CONTRACTOR not in admitted
     assert set(imported) == admitted, sorted(set(imported) ^ admitted)
+    inactive = {name for name, user in imported.items() if not user.get('active', True)}
+    assert inactive == {ad['disabled_user'], ad['locked_user']}, sorted(inactive)
     # roles through nesting: engineering <- dev-backend <- aadams (and four levels up to the chat group)
     for group, role in (('engineering', 'livechat-monitor'), ('helpdesk-agents', 'livechat-agent'),
                         ('rocketchat-admins', 'admin')):

@@ -136,3 +136,18 @@ def test_an_api_url_with_credentials_is_refused_and_never_echoed(sandbox_clean):
     assert result['failed'] and result['msg'].startswith('api_url: holds credentials'), result
     assert secret not in run.output and secret not in json.dumps(result)
     assert sent(sandbox, SYNC_NOW) == []
+
+
+def test_an_api_url_that_is_the_only_credential_is_never_echoed(sandbox_clean):
+    """With no other credential Ansible's own required-options check fails first (ldap_sync), or the
+    module has no connection at all (ldap_check): the URL and its password are still masked."""
+    sandbox = sandbox_clean
+    secret = 'Only-Url-Secret-0815'
+    url = sandbox.url.replace('://', '://admin:%s@' % secret)
+    run = run_playbook([{SYNC: {'api_url': url, 'report': False}},
+                        {'chatops.rocketchat.ldap_check': {'api_url': url, 'connection': {'host': 'localhost'},
+                                                           'fail_on': 'never'}}],
+                       extra_env={'ANSIBLE_INJECT_INVOCATION': '1'}, verbosity=3)
+    assert all(result['failed'] for result in run.results), run.results
+    assert secret not in run.output and secret not in json.dumps(run.results)
+    assert run.results[1]['msg'].startswith('api_url: holds credentials'), run.results[1]

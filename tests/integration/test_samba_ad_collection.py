@@ -105,6 +105,7 @@ def test_ldap_check_promises_the_roles_the_sync_gives_through_nested_groups(sand
     assert compared >= 30, (compared, sorted(synced))
     # The disabled and the locked account: the preview says why the server treats them as disabled,
     # and the sync (active state "both") deactivates exactly the accounts the preview names.
+    assert {ad['disabled_user'], ad['locked_user']} <= set(synced)
     assert 'userAccountControl' in previewed[ad['disabled_user']]['disabled']
     assert 'lockoutTime' in previewed[ad['locked_user']]['disabled']
     for login, user in previewed.items():

@@ -587,6 +587,8 @@ class Sandbox:
         if raw is None:
             return None
         try:
+            if not isinstance(raw, str):  # qs made it a list or an object: String() of it is no JSON
+                raise ValueError
             sort = json.loads(raw)
             if not isinstance(sort, dict) or any(v not in (1, -1) for v in sort.values()):
                 raise ValueError
