@@ -10,6 +10,7 @@ __metaclass__ = type
 
 import os
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils.client import (
@@ -51,7 +52,7 @@ def run_module(argument_spec, run, requirements=(), connection='required', **mod
     spec = dict(CONNECTION_ARGSPEC)
     if optional:
         spec['api_url'] = dict(spec['api_url'], required=False)
-    if url_credentials(_load_params().get('api_url') or os.environ.get('ROCKETCHAT_URL')):
+    if url_credentials(_task_arguments().get('api_url') or os.environ.get('ROCKETCHAT_URL')):
         # a URL with a password: hidden from the invocation Ansible reports, also when one of its own
         # argument checks fails before the module refuses the URL
         spec['api_url'] = dict(spec['api_url'], no_log=True)
@@ -86,6 +87,14 @@ def run_module(argument_spec, run, requirements=(), connection='required', **mod
     if failure is not None:
         module.fail_json(**failure)
     module.exit_json(**result)
+
+
+def _task_arguments():
+    """The task's raw arguments when running as a module (the buffer AnsiballZ hands over), else {}:
+    sanity's argument-spec introspection imports the module with no arguments to read."""
+    if getattr(basic, '_ANSIBLE_ARGS', None) is None:
+        return {}
+    return _load_params()
 
 
 def connection_given(params):
