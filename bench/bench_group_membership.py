@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / 'build' / 'collections'))  # `make collection-tree`
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (  # noqa: E402
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (  # noqa: E402
     DirectorySettings, MembershipSpec, membership, open_service_connection,
 )
 from tests.sandbox.ldap import Slapd  # noqa: E402

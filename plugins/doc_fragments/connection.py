@@ -9,7 +9,7 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
 
-    # Connection options of every module (plugins/module_utils/connection.py CONNECTION_ARGSPEC).
+    # Connection options of every module (plugins/module_utils/_connection.py CONNECTION_ARGSPEC).
     DOCUMENTATION = r'''
 options:
   api_url:

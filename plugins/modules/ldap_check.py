@@ -483,21 +483,20 @@ invalid:
   sample: [settings.LDAP_Port]
 '''
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import (
-    ModuleFailure, require_client, run_module,
-)
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._base import require_client, run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
     SETTINGS, ldap_settings_argument_spec,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import HAS_LDAP3, LDAP3_IMPORT_ERROR
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_checks import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import HAS_LDAP3, LDAP3_IMPORT_ERROR
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_checks import (
     WARN, apply_mapping_options, describe, lookup_mapped_channels, mapping_options_argument_spec, previewed_maps,
     run_checks, should_fail,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
     UNREADABLE, merge_raw_settings, settings_from_options,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
 
 PASSWORD_ID = 'LDAP_Authentication_Password'
 

@@ -208,10 +208,10 @@ invalid:
   sample: [connection.port, background_sync.interval]
 '''
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import ids_owned_by, ldap_settings_argument_spec
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import merge_raw_settings, settings_from_options
-from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
+from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import ids_owned_by, ldap_settings_argument_spec
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import merge_raw_settings, settings_from_options
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi, apply_settings
 
 OWNER = 'ldap_settings'
 

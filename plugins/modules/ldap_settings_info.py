@@ -138,14 +138,15 @@ metadata_available:
   type: bool
 '''
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
     LDAP_ENTERPRISE, SETTING_IDS, SETTINGS, ids_owned_by, in_admin_ui_order, is_secret,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
     UNREADABLE, mask, options_from_settings, same,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
 
 
 def run(module, client):

@@ -241,13 +241,14 @@ msg:
   type: str
 '''
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import LDAP_ENTERPRISE
-from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
-from ansible_collections.chatops.rocketchat.plugins.module_utils.sync_report import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_ENTERPRISE
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi, apply_settings
+from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_report import (
     add_skipped, compare, list_users, snapshot, summarize,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.sync_skipped import PASSWORD, find_skipped
+from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_skipped import PASSWORD, find_skipped
 
 BACKGROUND_SYNC = 'LDAP_Background_Sync'
 

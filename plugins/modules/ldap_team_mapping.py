@@ -155,8 +155,8 @@ invalid:
   sample: [mappings]
 '''
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import TEAM_MAPPING, reconcile_mapping
+from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import TEAM_MAPPING, reconcile_mapping
 
 
 def main():

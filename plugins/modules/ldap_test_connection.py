@@ -87,8 +87,9 @@ details:
   type: dict
 '''
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils.server_tests import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._server_tests import (
     NOT_VERIFIED_ON_8X, TEST_CONNECTION, bind_is_verified, run_test,
 )
 

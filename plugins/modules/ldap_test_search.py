@@ -140,8 +140,9 @@ invalid:
   sample: [users, usernames]
 '''
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils.server_tests import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._server_tests import (
     TEST_CONNECTION, TEST_SEARCH, bind_is_verified, run_test,
 )
 

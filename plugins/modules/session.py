@@ -87,8 +87,9 @@ token:
   type: str
 '''
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure, run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
 
 
 def run(module, client):

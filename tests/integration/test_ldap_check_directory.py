@@ -2,11 +2,11 @@
 
 import pytest
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import directory
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _directory as directory
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     DirectorySettings, MembershipSpec, membership, open_service_connection,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_checks import run_checks
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_checks import run_checks
 
 ROLE_MAP = '{"rocket-admin": "admin", "tech-support": "support", "manager": ["leader", "moderator"], "employee": "user"}'
 

@@ -9,7 +9,7 @@ import json
 import ldap3
 import requests
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_checks import run_checks
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_checks import run_checks
 from tests.integration.helpers import connection_vars, run_playbook
 from tests.integration.test_ldap_check_directory import ad_settings
 from tests.integration.test_ldap_check_modules import (

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate the data block of plugins/module_utils/catalog.py from tests/data/ldap-settings.json.
+"""Regenerate the data block of plugins/module_utils/_catalog.py from tests/data/ldap-settings.json.
 
     python tests/unit/generate_catalog.py          # rewrite the block in place
     python tests/unit/generate_catalog.py --check  # exit 1 when the block is stale
@@ -13,7 +13,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 JSON_PATH = ROOT / 'tests' / 'data' / 'ldap-settings.json'
-CATALOG_PATH = ROOT / 'plugins' / 'module_utils' / 'catalog.py'
+CATALOG_PATH = ROOT / 'plugins' / 'module_utils' / '_catalog.py'
 BEGIN = '# BEGIN GENERATED from tests/data/ldap-settings.json by tests/unit/generate_catalog.py: do not edit\n'
 END = '# END GENERATED\n'
 
@@ -56,7 +56,7 @@ def main(argv):
     new = render(text, load_settings())
     if '--check' in argv:
         if new != text:
-            sys.stderr.write('catalog.py is stale: run python tests/unit/generate_catalog.py\n')
+            sys.stderr.write('_catalog.py is stale: run python tests/unit/generate_catalog.py\n')
             return 1
         return 0
     CATALOG_PATH.write_text(new, encoding='utf-8')

@@ -7,7 +7,7 @@ import pathlib
 
 import yaml
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import LDAP_SETTINGS_OPTIONS, SETTINGS
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_SETTINGS_OPTIONS, SETTINGS
 
 ROLE_VARS = pathlib.Path(__file__).resolve().parents[3] / 'roles' / 'ldap' / 'vars' / 'main.yml'
 

@@ -2,7 +2,7 @@
 import pytest
 import responses
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatClient
+from ansible_collections.chatops.rocketchat.plugins.module_utils._client import RocketChatClient
 from tests.unit.plugins.module_utils.rc_http import TOKEN, URL, USER_ID, Recorder
 
 

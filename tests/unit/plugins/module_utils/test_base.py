@@ -1,9 +1,8 @@
 """base: when a module that may run without Rocket.Chat gets a client, and the error when it needs one."""
 import pytest
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import (
-    ModuleFailure, connection_given, require_client,
-)
+from ansible_collections.chatops.rocketchat.plugins.module_utils._base import connection_given, require_client
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
 
 
 @pytest.mark.parametrize('params, given', [

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import catalog
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _catalog as catalog
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 DATA = ROOT / 'tests' / 'data' / 'ldap-settings.json'

@@ -5,7 +5,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import certificates
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _certificates as certificates
 from tests.unit.plugins.module_utils.certs_for_tests import colon_fingerprint, der, make_ca, pem
 
 NAMES = [

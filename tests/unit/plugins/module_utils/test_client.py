@@ -7,10 +7,11 @@ import requests
 import responses
 import urllib3
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import (
-    RocketChatClient, RocketChatError, api_path, parse_version, sha256_hex,
+from ansible_collections.chatops.rocketchat.plugins.module_utils._client import (
+    RocketChatClient, api_path, parse_version, sha256_hex,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.totp import totp
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._totp import totp
 
 from tests.unit.plugins.module_utils.rc_http import PASSWORD, TOKEN, URL, USER_ID, method_reply, sent_frame
 

@@ -6,7 +6,7 @@ import requests
 import responses
 import urllib3
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
 
 from tests.unit.plugins.module_utils.rc_http import PASSWORD, TOKEN, URL, method_reply
 

@@ -3,7 +3,7 @@ import pytest
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.connection import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC, CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_BY, CONNECTION_REQUIRED_ONE_OF,
     CONNECTION_REQUIRED_TOGETHER,
 )

@@ -2,12 +2,12 @@
 
 import pytest
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import directory
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _directory as directory
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     ANY_USER, DirectoryError, DirectorySettings, Entry, GroupBatch, disabled_reason, group_filter_template, map_user,
     slugify_username, substitute, user_search_filter,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import validate_filter, wrap_filter
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import validate_filter, wrap_filter
 
 
 def test_wrap_filter_adds_parentheses_like_the_server():

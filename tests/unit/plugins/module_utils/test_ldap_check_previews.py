@@ -7,17 +7,17 @@ import json
 import pytest
 import yaml
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     IN_CHAIN_RULE, SKIP_NO_EMAIL, DirectoryError, DirectorySettings, Entry, directory_features, matching_rules_in,
     sync_candidates,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_checks import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_checks import (
     FAIL, OK, WARN, apply_mapping_options, check_matching_rules, check_team_main_rooms, check_user_count,
     filters_in_use, lookup_mapped_channels, mapping_options_argument_spec, name_skipped, previewed_maps, run_checks,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import (
     CHANNEL_MAPPING, MAX_NAME_LOOKUPS, ROLE_MAPPING, TEAM_MAPPING,
 )
 from ansible_collections.chatops.rocketchat.plugins.modules import ldap_check

@@ -2,13 +2,13 @@
 
 import pytest
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import DirectorySettings, MembershipSpec
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_checks import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import DirectorySettings, MembershipSpec
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_checks import (
     FAIL, OK, WARN, Report, check_group_filter, check_membership_config, check_teams_config, check_user_filter,
     describe, run_checks, should_fail,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.server_tests import explain
+from ansible_collections.chatops.rocketchat.plugins.module_utils._server_tests import explain
 
 ROLES_ON = dict(LDAP_Sync_User_Data_Roles=True, LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=x',
                 LDAP_Sync_User_Data_RolesMap='{"a": "admin", "b": ["leader", "moderator"]}')

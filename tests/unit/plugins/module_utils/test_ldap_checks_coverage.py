@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import directory
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _directory as directory
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     DirectoryConnection, DirectorySettings,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_checks import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_checks import (
     CERT_EXPIRY_WARN_DAYS, OK, WARN, check_encryption,
 )
 

@@ -1,4 +1,4 @@
-"""plugins/module_utils/limax.py against the real npm package: every entry of
+"""plugins/module_utils/_limax.py against the real npm package: every entry of
 tests/data/limax-corpus.json, which tools/oracles/limax/generate.js wrote with the limax version
 Rocket.Chat 8.x depends on (pinned in tools/oracles/limax/package.json)."""
 
@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import limax
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _limax as limax
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 CORPUS = json.loads((ROOT / 'tests' / 'data' / 'limax-corpus.json').read_text(encoding='utf-8'))

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import mapping
-from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import CHANNELS, ROLES, TEAMS, MappingError
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _mapping as mapping
+from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import CHANNELS, ROLES, TEAMS, MappingError
 
 
 def test_stored_map_ignores_key_order_single_values_and_json_whitespace():
@@ -181,7 +181,7 @@ def test_teams_query_refuses_group_placeholder():
 @pytest.mark.parametrize("spec", [mapping.ROLE_MAPPING, mapping.CHANNEL_MAPPING, mapping.TEAM_MAPPING],
                          ids=lambda spec: spec.owner)
 def test_each_mapping_module_manages_exactly_the_settings_the_catalog_gives_it(spec):
-    from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import ids_owned_by
+    from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import ids_owned_by
     managed = [setting_id for setting_id, _ in spec.settings.values()] + [spec.kind.map_setting]
     assert sorted(managed) == sorted(ids_owned_by(spec.owner))
     argument_spec = spec.argument_spec()

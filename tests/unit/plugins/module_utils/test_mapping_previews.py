@@ -5,13 +5,13 @@ from collections import OrderedDict
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import mapping
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import DEFAULTS
-from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import CHANNELS, ROLES
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import UNREADABLE
-from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import Snapshot
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _mapping as mapping
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import DEFAULTS
+from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import CHANNELS, ROLES
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import Snapshot
 
 PASSWORD = 'Cand1date-Bind-Pw'
 
@@ -200,7 +200,7 @@ def test_a_bind_password_the_server_hides_needs_the_candidate_one(searched):
 
 
 def test_a_failed_search_says_which_settings_it_used_and_hides_the_password(monkeypatch):
-    from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import DirectoryError
+    from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import DirectoryError
 
     def refused(settings, base_dn, template, groups):
         raise DirectoryError('bind', 'invalid credentials for cn=svc with %s' % PASSWORD)

@@ -4,13 +4,12 @@ import json
 
 import pytest
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
-    MASK, MASK_CHANGED, UNKNOWN, UNREADABLE, coerce, cron_problem, describe_changes, diff,
-    dn_problem, filter_problem, mask, masked, merge_raw_settings, options_from_settings, pem_problem, plan, same,
-    settings_from_options,
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
+    MASK_CHANGED, UNKNOWN, UNREADABLE, coerce, cron_problem, describe_changes, diff, dn_problem, filter_problem, mask, masked, merge_raw_settings, options_from_settings, pem_problem, plan, same, settings_from_options,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import FilterSyntaxError, validate_filter
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import MASK
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import FilterSyntaxError, validate_filter
 from tests.unit.plugins.module_utils.certs_for_tests import colon_fingerprint, make_ca, pem
 
 SECRET = 'bind-s3cret-value'

@@ -4,10 +4,11 @@ import json
 import pytest
 import responses
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import catalog
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import MASK, UNREADABLE
-from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _catalog as catalog
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import MASK
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi, apply_settings
 from tests.unit.plugins.module_utils.certs_for_tests import colon_fingerprint, make_ca, pem
 from tests.unit.plugins.module_utils.rc_http import URL, method_reply, sent_frame
 

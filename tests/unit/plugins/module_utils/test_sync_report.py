@@ -1,5 +1,5 @@
 """Unit tests of the sync report (users before/after an LDAP sync)."""
-from ansible_collections.chatops.rocketchat.plugins.module_utils import sync_report
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _sync_report as sync_report
 
 
 def user(uid, username, roles=("user",), active=True, name=None, email=None, ldap=True, **extra):

@@ -2,11 +2,11 @@
 tests/integration/test_sync_report_names.py); here: the classification and that nothing fails a sync."""
 import socket
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import sync_skipped
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _sync_skipped as sync_skipped
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     DirectoryError, DirectorySettings, Entry, sync_search_attributes,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import UNREADABLE
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE
 
 SECRET = 'bind-s3cret-value'
 OPENLDAP = {'LDAP_Server_Type': '', 'LDAP_User_Search_Field': 'uid', 'LDAP_Username_Field': 'uid',

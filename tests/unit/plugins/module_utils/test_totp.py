@@ -3,7 +3,7 @@ import base64
 
 import pytest
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.totp import decode_totp_secret, hotp, totp
+from ansible_collections.chatops.rocketchat.plugins.module_utils._totp import decode_totp_secret, hotp, totp
 
 RFC_KEY = b'12345678901234567890'
 RFC_SECRET = base64.b32encode(RFC_KEY).decode()

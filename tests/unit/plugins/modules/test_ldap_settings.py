@@ -4,10 +4,10 @@ import importlib
 import pytest
 import yaml
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import ldap_settings_argument_spec
-from ansible_collections.chatops.rocketchat.plugins.module_utils.connection import CONNECTION_ARGSPEC
-from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import Snapshot
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import ldap_settings_argument_spec
+from ansible_collections.chatops.rocketchat.plugins.module_utils._connection import CONNECTION_ARGSPEC
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import Snapshot
 from ansible_collections.chatops.rocketchat.plugins.modules import ldap_check, ldap_settings, ldap_settings_info
 
 

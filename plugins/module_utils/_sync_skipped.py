@@ -21,11 +21,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     DEFAULTS, HAS_LDAP3, DirectoryError, DirectorySettings, SizeLimitExceeded, map_user, no_email_reason,
     open_service_connection, sync_candidates,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import UNREADABLE
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE
 
 PASSWORD = 'LDAP_Authentication_Password'
 NOT_DETERMINED = 'skipped users could not be determined: '

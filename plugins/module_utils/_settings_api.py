@@ -14,12 +14,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
     LDAP_ENTERPRISE, OWNER, SETTINGS, in_admin_ui_order, may_be_masked, is_secret,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
     UNREADABLE, coerce, describe_changes, diff, masked, plan, same,
 )
 

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
 
 TEST_CONNECTION = 'ldap.testConnection'
 TEST_SEARCH = 'ldap.testSearch'

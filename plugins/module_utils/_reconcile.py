@@ -23,18 +23,17 @@ import re
 
 from ansible.module_utils.parsing.convert_bool import BOOLEANS_FALSE, BOOLEANS_TRUE
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import MASK, ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
     AD_TWINS, LDAP_SETTINGS_OPTIONS, SEARCH_SCOPES, SERVER_TYPE_CHOICES, SETTINGS, VALIDATION, in_admin_ui_order,
     is_secret, option_name,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.certificates import describe_certificates
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._certificates import describe_certificates
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
     ATTRIBUTE_TYPE, PLACEHOLDER_RE, check_template,
 )
 
-MASK = '********'
-MASK_CHANGED = '******** (changed)'
+MASK_CHANGED = MASK + ' (changed)'
 UNKNOWN = '(not readable)'
 
 

@@ -37,9 +37,9 @@ except ImportError:  # pragma: no cover - reported by the modules with missing_r
     LDAPException = Exception
     ldap3 = None
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import limax
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import AD_TWINS, SETTINGS
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _limax as limax
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import AD_TWINS, SETTINGS
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
     PLACEHOLDER_RE, USER_PLACEHOLDERS, FilterSyntaxError, parse_filter, placeholders, wrap_filter,
 )
 

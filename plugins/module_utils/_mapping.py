@@ -19,21 +19,21 @@ import json
 import re
 from collections import OrderedDict
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils.catalog import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
     LDAP_ENTERPRISE, OWNER, SETTINGS, in_admin_ui_order, ldap_settings_argument_spec,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     DEFAULTS as DIRECTORY_SETTING_DEFAULTS, DirectoryError, DirectorySettings, missing_groups, split_list,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
     GROUP_PLACEHOLDER, USER_PLACEHOLDERS, check_template,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.reconcile import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
     UNREADABLE, coerce, merge_raw_settings, settings_from_options,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.settings_api import SettingsApi, apply_settings
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi, apply_settings
 
 
 class MappingError(Exception):

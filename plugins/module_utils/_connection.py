@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatClient
+from ansible_collections.chatops.rocketchat.plugins.module_utils._client import RocketChatClient
 
 CONNECTION_ARGSPEC = dict(
     api_url=dict(type='str', required=True, fallback=(env_fallback, ['ROCKETCHAT_URL'])),

@@ -13,26 +13,12 @@ import os
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import (
-    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, RocketChatError,
-)
-from ansible_collections.chatops.rocketchat.plugins.module_utils.connection import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure, RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC, CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_BY, CONNECTION_REQUIRED_ONE_OF,
     CONNECTION_REQUIRED_TOGETHER, client_from_module, refuse_credentials_in_url, url_credentials,
 )
-
-
-class ModuleFailure(Exception):
-    """A failure the module explains itself: ``msg`` plus extra result keys (never secrets).
-
-    Raised by module logic (validation errors, unmet preconditions); ``run_module`` turns it into
-    ``fail_json(msg=..., **extra)``.
-    """
-
-    def __init__(self, msg, **extra):
-        super(ModuleFailure, self).__init__(msg)
-        self.msg = msg
-        self.extra = extra
 
 
 def run_module(argument_spec, run, requirements=(), connection='required', **module_kwargs):

@@ -17,18 +17,18 @@ import time
 
 from collections import OrderedDict
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.base import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils.client import RocketChatError
-from ansible_collections.chatops.rocketchat.plugins.module_utils.directory import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     ANY_USER, IN_CHAIN_RULE, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint,
     MembershipSpec, SizeLimitExceeded, directory_features, find_users, group_filter_template, map_user,
     matching_rules_in, membership, passes_group_filter, resolve_host, split_list,
     sync_candidates, tcp_probe, team_names, user_search_filter,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.ldap_filter import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
     USER_PLACEHOLDERS, FilterSyntaxError, check_template, placeholders, validate_filter, wrap_filter,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils.mapping import (
+from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import (
     CHANNEL_MAPPING, CHANNELS, MAX_NAME_LOOKUPS, ROLE_MAPPING, ROLES, TEAM_MAPPING, TEAMS, MappingError, check_filter,
     check_roles, normalize_entries, parse_stored_map, plan_map, serialize_map,
 )

@@ -32,7 +32,8 @@ except ImportError:  # pragma: no cover - exercised by ansible-test sanity only
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils.totp import totp
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import MASK, RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._totp import totp
 
 API_V1 = '/api/v1/'
 USER_AGENT = 'chatops.rocketchat-ansible'
@@ -42,7 +43,6 @@ GATEWAY_TIMEOUT = 504
 # Added to a rate-limit wait so the retry lands after the window has reset (not part of the bound).
 RATE_LIMIT_MARGIN = 0.1
 TWO_FACTOR_ERRORS = ('totp-required', 'totp-invalid', 'totp-max-attempts', 'totp-user-not-found')
-REDACTED = '********'
 _WAIT_IN_TEXT = re.compile(r'wait (\d+(?:\.\d+)?) seconds?')
 _VERSION = re.compile(r'^\s*(\d+)\.(\d+)(?:\.(\d+))?')
 BYPASS_ADVICE = ('Use a personal access token created with "Ignore Two Factor Authentication" '
@@ -55,37 +55,6 @@ TLS_ADVICE = ('If the server uses a private certificate authority, give its PEM 
               'validate_certs=false only for a throw-away test server')
 
 
-class RocketChatError(Exception):
-    """A failed call to Rocket.Chat.
-
-    Attributes: ``method`` and ``path`` of the request, HTTP ``status`` (None when no reply came),
-    the server's ``error`` text and ``error_type`` (``errorType``), and ``details`` (the server's
-    ``details`` object, or the client's own). Built only from redacted text: never a header,
-    a request body or a secret.
-    """
-
-    def __init__(self, method, path, status=None, error=None, error_type=None, details=None):
-        self.method = method
-        self.path = path
-        self.status = status
-        self.error = error
-        self.error_type = error_type
-        self.details = details
-        super(RocketChatError, self).__init__(self.message)
-
-    @property
-    def message(self):
-        where = '%s %s' % (self.method, self.path) if self.method else (self.path or 'Rocket.Chat')
-        status = ' (HTTP %s)' % self.status if self.status else ''
-        text = self.error or 'request failed'
-        if self.error_type and '[%s]' % self.error_type not in text:
-            text = '%s [%s]' % (text, self.error_type)
-        return '%s%s: %s' % (where, status, text)
-
-    def to_result(self):
-        """The error as extra keys for ``fail_json``."""
-        return dict(api_method=self.method, api_path=self.path, status=self.status,
-                    error=self.error, error_type=self.error_type, details=self.details)
 
 
 def sha256_hex(text):
@@ -210,7 +179,7 @@ class RocketChatClient:
         """``value`` (text, or lists/dicts of text) with every registered secret replaced."""
         if isinstance(value, str):
             for secret in sorted(self._secrets, key=len, reverse=True):
-                value = value.replace(secret, REDACTED)
+                value = value.replace(secret, MASK)
             return value
         if isinstance(value, dict):
             return dict((k, self.redact(v)) for k, v in value.items())
