@@ -49,7 +49,7 @@ options:
         read them here first.
       - Nothing of it is written by this module. The bind password is never shown.
     type: dict
-    version_added: 1.0.0
+    version_added: 0.1.0
     suboptions:
       settings:
         description:

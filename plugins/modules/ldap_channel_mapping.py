@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ldap_channel_mapping
 short_description: Map LDAP groups to Rocket.Chat channels
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Reconciles the map of LDAP groups to channels (C(LDAP_Sync_User_Data_ChannelsMap)) and the
     settings of channel sync (enable, channel admin, auto-remove, group base DN, membership filter,
@@ -173,7 +173,7 @@ channels:
       description: Mapped channels that are the main room of a team; a sync adds nobody to them (a warning says so).
       type: list
       elements: str
-      version_added: 1.0.0
+      version_added: 0.1.0
 missing_groups:
   description: Mapped groups not found in the directory, with O(validate_groups=true).
   returned: when O(validate_groups=true)

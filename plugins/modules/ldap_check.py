@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ldap_check
 short_description: Check Rocket.Chat's LDAP settings directly against the directory
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Connects to the LDAP directory from the host that runs the task (delegate it to a host in the
     Rocket.Chat server's network to see what the server sees) and checks, the way Rocket.Chat itself

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ldap_role_mapping
 short_description: Map LDAP groups to Rocket.Chat roles
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Reconciles the map of LDAP groups to Rocket.Chat roles (C(LDAP_Sync_User_Data_RolesMap)) and the
     settings of role sync (enable, auto-remove, group base DN, membership filter, validation strategy).

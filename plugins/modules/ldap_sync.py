@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ldap_sync
 short_description: Run Rocket.Chat's LDAP "Sync Now" and report what it changed
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Checks the preconditions of Sync Now and explains each one that is not met, then calls
     C(ldap.syncNow) and reports which users the sync created, updated, deactivated and reactivated,

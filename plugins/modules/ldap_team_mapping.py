@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ldap_team_mapping
 short_description: Map LDAP groups to Rocket.Chat teams
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Reconciles the map of LDAP groups to teams (C(LDAP_Groups_To_Rocket_Chat_Teams)) and the team
     sync settings (enable, validate on each login, base DN, name attributes, query).

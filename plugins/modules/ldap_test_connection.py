@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ldap_test_connection
 short_description: Run Rocket.Chat's LDAP "Test Connection" and explain the answer
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Asks the Rocket.Chat server to connect to its configured LDAP directory (the admin UI's
     C(Test Connection) button, C(POST /api/v1/ldap.testConnection)) and reports the result.

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: ldap_test_search
 short_description: Run Rocket.Chat's LDAP "Test LDAP Search" for users and check the answers
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Asks the Rocket.Chat server to search its LDAP directory for each given username, as a login does
     (the admin UI's C(Test LDAP Search), C(POST /api/v1/ldap.testSearch)), and compares each answer

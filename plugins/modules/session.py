@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: session
 short_description: Log in to Rocket.Chat once for a whole play, and log out at its end
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Every module of the collection logs in and out by itself when it is given a username and a
     password. A play that runs ten modules against a workspace then logs in ten times. This module
