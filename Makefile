@@ -61,6 +61,7 @@ help:
 	@echo "make collection-build  build the collection tarball into build/dist/"
 	@echo "make test-unit | test-contract | test-integration | test-sanity | test-lint |"
 	@echo "     test-docs | test-changelog | test-molecule      one step of make test"
+	@echo "make changelog         fold changelogs/fragments into the release notes, regenerate CHANGELOG.md"
 	@echo "make clean             remove build output (keeps the venvs); make distclean also the venvs"
 
 # --- what the tests need ---------------------------------------------------------------------
@@ -157,9 +158,20 @@ test-docs: venv collection-tree
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS_PATH) $(VENV_OLDEST)/bin/python tools/check_module_docs.py
 
 test-changelog: $(VENV)/.stamp
-	@echo "==> antsibull-changelog lint"
+	@echo "==> antsibull-changelog lint; the release notes of galaxy.yml's version are current (CHANGELOG.md)"
 	$(VENV)/bin/antsibull-changelog lint
 	$(VENV)/bin/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/python tools/check_changelog.py
+
+# Fold the fragments into the release notes of galaxy.yml's version (created, or updated until it is
+# published) and regenerate CHANGELOG.md. New modules come from their version_added, the role and
+# playbooks from "add object.role" / "add object.playbook" fragments.
+GALAXY_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
+.PHONY: changelog
+changelog: $(VENV)/.stamp
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH antsibull-changelog release --version $(GALAXY_VERSION) \
+		--update-existing --reload-plugins --refresh-plugins prevent-removal
+	rm -f changelogs/.plugin-cache.yaml
 
 # Molecule scenarios that run here (the docker scenario needs Docker, which CI machines lack).
 # Their own ANSIBLE_HOME: molecule installs the collection there, and a copy in ~/.ansible would
