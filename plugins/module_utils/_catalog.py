@@ -1193,41 +1193,6 @@ SETTING_IDS = tuple(s.id for s in _SETTINGS_DATA)
 
 LDAP_ENTERPRISE = 'ldap-enterprise'
 
-# Each setting id is owned by exactly one module, so modules never fight over a value.
-ROLE_MAPPING_IDS = frozenset([
-    'LDAP_Sync_User_Data_Roles',
-    'LDAP_Sync_User_Data_Roles_AutoRemove',
-    'LDAP_Sync_User_Data_Roles_BaseDN',
-    'LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy',
-    'LDAP_Sync_User_Data_Roles_Filter',
-    'LDAP_Sync_User_Data_RolesMap',
-])
-CHANNEL_MAPPING_IDS = frozenset([
-    'LDAP_Sync_User_Data_Channels',
-    'LDAP_Sync_User_Data_Channels_Admin',
-    'LDAP_Sync_User_Data_Channels_BaseDN',
-    'LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy',
-    'LDAP_Sync_User_Data_Channels_Filter',
-    'LDAP_Sync_User_Data_ChannelsMap',
-    'LDAP_Sync_User_Data_Channels_Enforce_AutoChannels',
-])
-TEAM_MAPPING_IDS = frozenset([
-    'LDAP_Enable_LDAP_Groups_To_RC_Teams',
-    'LDAP_Groups_To_Rocket_Chat_Teams',
-    'LDAP_Validate_Teams_For_Each_Login',
-    'LDAP_Teams_BaseDN',
-    'LDAP_Teams_Name_Field',
-    'LDAP_Query_To_Get_User_Teams',
-])
-OWNER = dict(
-    (setting_id,
-     'ldap_role_mapping' if setting_id in ROLE_MAPPING_IDS else
-     'ldap_channel_mapping' if setting_id in CHANNEL_MAPPING_IDS else
-     'ldap_team_mapping' if setting_id in TEAM_MAPPING_IDS else
-     'ldap_settings')
-    for setting_id in SETTING_IDS
-)
-
 # How a value is checked beyond its type (reconcile.validate_value):
 #   dn        a distinguished name (empty allowed)
 #   filter    an LDAP search filter; #{...} placeholders allowed; the server adds missing outer parentheses
@@ -1304,11 +1269,6 @@ def in_admin_ui_order(setting_ids):
     """``setting_ids`` as a list in the admin UI's order (sections, then order within them): how results,
     diffs and reports list settings, so the same change always reads the same way."""
     return sorted(setting_ids, key=admin_ui_key)
-
-
-def ids_owned_by(module_name):
-    """The setting ids ``module_name`` (e.g. ``'ldap_role_mapping'``) owns, in catalog order."""
-    return tuple(setting_id for setting_id in SETTING_IDS if OWNER[setting_id] == module_name)
 
 
 def is_secret(setting_id):

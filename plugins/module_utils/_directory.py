@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover - reported by the modules with missing_r
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _limax as limax
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import AD_TWINS, SETTINGS
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import TEAMS
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
     PLACEHOLDER_RE, USER_PLACEHOLDERS, FilterSyntaxError, parse_filter, placeholders, wrap_filter,
 )
@@ -604,17 +605,18 @@ def map_user(entry, settings, login_name=None):
 # --------------------------------------------------------------------------------------------
 
 class MembershipSpec:
-    """One membership mapping: roles or channels (the same mechanics with different settings)."""
+    """One membership mapping as the directory sees it: the roles or channels family (``_families``; the
+    same mechanics with different settings) and the values ``settings`` gives its settings."""
 
-    def __init__(self, settings, kind):
-        prefix = 'LDAP_Sync_User_Data_%s' % kind.capitalize()
-        self.kind = kind
-        self.enabled_id = prefix
-        self.map_id = '%sMap' % prefix
-        self.filter_id = '%s_Filter' % prefix
-        self.base_dn_id = '%s_BaseDN' % prefix
-        self.strategy_id = '%s_GroupMembershipValidationStrategy' % prefix
-        self.enabled = bool(settings.get(prefix))
+    def __init__(self, settings, family):
+        self.family = family
+        self.kind = family.plural
+        self.enabled_id = family.setting(family.enabled)
+        self.map_id = family.map_setting
+        self.filter_id = family.setting(family.filter)
+        self.base_dn_id = family.setting(family.base_dn)
+        self.strategy_id = family.setting(family.strategy)
+        self.enabled = bool(settings.get(self.enabled_id))
         self.filter = settings.text(self.filter_id)
         self.base_dn = settings.text(self.base_dn_id)
         self.strategy = settings.text(self.strategy_id) or 'each_group'
@@ -720,9 +722,9 @@ def passes_group_filter(conn, settings, username, userdn):
 
 def team_names(conn, settings, userdn, username):
     """Group names the teams query finds for the user (read from LDAP_Teams_Name_Field attributes)."""
-    base = settings.text('LDAP_Teams_BaseDN') or settings.text('LDAP_BaseDN')
-    search_filter = substitute(settings.text('LDAP_Query_To_Get_User_Teams'), username=username, userdn=userdn)
-    fields = split_list(settings.text('LDAP_Teams_Name_Field'))
+    base = settings.text(TEAMS.setting(TEAMS.base_dn)) or settings.text(TEAMS.base_dn_fallback)
+    search_filter = substitute(settings.text(TEAMS.setting(TEAMS.filter)), username=username, userdn=userdn)
+    fields = split_list(settings.text(TEAMS.setting('name_attributes')))
     names = []
     for entry in conn.search(base, search_filter, scope='sub', attributes=fields or ['ou', 'cn']):
         names.extend(entry.first_present(fields or ['ou', 'cn']))

@@ -17,8 +17,8 @@ import time
 
 from collections import OrderedDict
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure, RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import CHANNELS, FAMILIES, ROLES, TEAMS
 from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     ANY_USER, IN_CHAIN_RULE, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint,
     MembershipSpec, SizeLimitExceeded, directory_features, find_users, group_filter_template, map_user,
@@ -28,9 +28,9 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._directory impo
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
     USER_PLACEHOLDERS, FilterSyntaxError, check_template, placeholders, validate_filter, wrap_filter,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import (
-    CHANNEL_MAPPING, CHANNELS, MAX_NAME_LOOKUPS, ROLE_MAPPING, ROLES, TEAM_MAPPING, TEAMS, MappingError, check_filter,
-    check_roles, normalize_entries, parse_stored_map, plan_map, serialize_map,
+from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import (
+    MAX_NAME_LOOKUPS, MappingError, check_filter, check_roles, desired_settings, normalize_entries, parse_stored_map,
+    plan_map, serialize_map,
 )
 
 OK, WARN, FAIL = 'ok', 'warn', 'fail'
@@ -136,21 +136,21 @@ def check_group_filter(settings):
     return OK, 'login and sync require a match of %s' % template
 
 
-def parse_map(settings, kind):
-    """(map or None, problem or None) for a JSON group map setting, read as the server reads it."""
+def parse_map(settings, family):
+    """(map or None, problem or None) for a family's JSON group map setting, read as the server reads it."""
     try:
-        stored = parse_stored_map(settings.get(kind.map_setting), kind)
+        stored = parse_stored_map(settings.get(family.map_setting), family)
     except MappingError as exc:
         return None, '%s: the server maps nothing' % exc
     if stored.problems:
-        return None, '%s: %s' % (kind.map_setting, '; '.join(stored.problems))
+        return None, '%s: %s' % (family.map_setting, '; '.join(stored.problems))
     return stored.groups, None
 
 
 def check_membership_config(settings, spec, roles=None):
     """Static checks of a role or channel mapping: map JSON, base DN, filter, placeholders, over-grant."""
-    kind = ROLES if spec.kind == 'roles' else CHANNELS
-    mapping, problem = parse_map(settings, kind)
+    family = spec.family
+    mapping, problem = parse_map(settings, family)
     if problem:
         return FAIL, problem, None
     if not mapping:
@@ -161,7 +161,7 @@ def check_membership_config(settings, spec, roles=None):
     problems = check_filter(spec.filter, spec.filter_id, group_count=len(mapping), strategy=spec.strategy)
     if problems:
         return FAIL, '; '.join(problems), mapping
-    if roles is not None and kind is ROLES:
+    if roles is not None and family is ROLES:
         unknown, _notes = check_roles(mapping, roles)
         if unknown:
             return FAIL, ('%s names roles the server does not have, which it drops silently: %s' % (
@@ -241,8 +241,7 @@ def check_team_main_rooms(settings, lookup):
 # --------------------------------------------------------------------------------------------
 
 # ldap_check's option -> the mapping module whose options it takes.
-MAPPING_MODULE_OPTIONS = (('role_mapping', ROLE_MAPPING), ('channel_mapping', CHANNEL_MAPPING),
-                          ('team_mapping', TEAM_MAPPING))
+MAPPING_MODULE_OPTIONS = (('role_mapping', ROLES), ('channel_mapping', CHANNELS), ('team_mapping', TEAMS))
 # The options of the mapping modules ldap_check uses besides their settings options (enabled, base_dn, ...).
 # The others only matter when writing: the plain ones (validate_groups) are accepted and ignored; nested ones
 # (connection settings a mapping module may take) are left out, since ldap_check has its own.
@@ -251,11 +250,11 @@ USED_MAPPING_OPTIONS = ('mappings', 'state', 'exclusive', 'allow_empty')
 
 def mapping_options_argument_spec():
     """ldap_check's ``role_mapping``, ``channel_mapping`` and ``team_mapping``: each a dict of its mapping
-    module's options (the argument spec comes from mapping.py), less the nested options ldap_check ignores."""
+    module's options (the argument spec comes from _families), less the nested options ldap_check ignores."""
     spec = {}
-    for option, module_spec in MAPPING_MODULE_OPTIONS:
-        options = dict((name, option_spec) for name, option_spec in module_spec.argument_spec().items()
-                       if name in USED_MAPPING_OPTIONS or name in module_spec.settings or 'options' not in option_spec)
+    for option, family in MAPPING_MODULE_OPTIONS:
+        options = dict((name, option_spec) for name, option_spec in family.argument_spec().items()
+                       if name in USED_MAPPING_OPTIONS or name in family.settings or 'options' not in option_spec)
         spec[option] = dict(type='dict', options=options)
     return spec
 
@@ -270,14 +269,13 @@ def apply_mapping_options(values, given, params):
     settings. Returns the ``(name, status, detail)`` notes for the report; raises ModuleFailure on bad input.
     """
     notes = []
-    for option, spec in MAPPING_MODULE_OPTIONS:
+    for option, family in MAPPING_MODULE_OPTIONS:
         params_of = params.get(option) or {}
-        kind = spec.kind
-        plain = [name for name in spec.settings if params_of.get(name) is not None]
+        plain = [name for name in family.settings if params_of.get(name) is not None]
         state = params_of.get('state') or 'present'
         exclusive = bool(params_of.get('exclusive'))
         try:
-            entries = normalize_entries(params_of.get('mappings'), kind, state)
+            entries = normalize_entries(params_of.get('mappings'), family, state)
         except MappingError as exc:
             raise ModuleFailure('%s.%s' % (option, exc), invalid=['%s.mappings' % option])
         if not (plain or entries or exclusive or state == 'absent'):
@@ -286,31 +284,31 @@ def apply_mapping_options(values, given, params):
             raise ModuleFailure('%s.exclusive: true only applies to state=present' % option,
                                 invalid=['%s.exclusive' % option])
         for name in plain:
-            setting_id = spec.setting(name)
+            setting_id = family.setting(name)
             where = '%s.%s' % (option, name)
             if setting_id in given:
                 raise ModuleFailure('%s: %s is already set by %s; give it once'
                                     % (where, setting_id, given[setting_id]), invalid=[where])
-        values.update(spec.desired_settings(params_of, prefix=option + '.'))
+        values.update(desired_settings(family, params_of, prefix=option + '.'))
         try:
-            stored = parse_stored_map(values.get(kind.map_setting), kind)
+            stored = parse_stored_map(values.get(family.map_setting), family)
         except MappingError as exc:
             if not exclusive:
                 notes.append((option, FAIL, '%s; %s refuses to apply %s to it unless '
-                              'exclusive=true, which replaces it' % (exc, spec.owner, option)))
+                              'exclusive=true, which replaces it' % (exc, family.owner, option)))
                 continue
             stored = None
         if not entries and not exclusive and not stored.problems:
             continue  # the map stays as it is
-        if kind.map_setting in given:
+        if family.map_setting in given:
             raise ModuleFailure('%s.mappings: %s is already set by %s; give it once' % (
-                option, kind.map_setting, given[kind.map_setting]), invalid=['%s.mappings' % option])
+                option, family.map_setting, given[family.map_setting]), invalid=['%s.mappings' % option])
         try:
             after = plan_map(stored.groups if stored else OrderedDict(), entries, state, exclusive,
                              bool(params_of.get('allow_empty')))
         except MappingError as exc:
             raise ModuleFailure('%s.mappings: %s' % (option, exc), invalid=['%s.mappings' % option])
-        values[kind.map_setting] = serialize_map(after, kind)
+        values[family.map_setting] = serialize_map(after, family)
     return notes
 
 
@@ -321,12 +319,12 @@ def previewed_maps(values):
     """
     settings = DirectorySettings(values)
     maps = {}
-    for kind in (ROLES, CHANNELS, TEAMS):
+    for family in FAMILIES:
         try:
-            stored = parse_stored_map(settings.get(kind.map_setting), kind)
+            stored = parse_stored_map(settings.get(family.map_setting), family)
         except MappingError:
             continue
-        maps[kind.plural] = [{'group': group, kind.plural: list(items)} for group, items in stored.groups.items()]
+        maps[family.plural] = [{'group': group, family.plural: list(items)} for group, items in stored.groups.items()]
     return maps
 
 
@@ -535,7 +533,7 @@ def _check_grants(conn, spec, mapping, username, userdn, settings):
     groups = membership(conn, spec, list(mapping), username, userdn,
                         size_limit=settings.number('LDAP_Search_Size_Limit'),
                         page_size=max(settings.number('LDAP_Search_Page_Size'), 0))
-    granted = sorted(set(value.split('.', 1)[0] if spec.kind == 'roles' else value
+    granted = sorted(set(value.split('.', 1)[0] if spec.family.cut_at_dot else value
                          for group in groups for value in mapping[group]))
     if not groups:
         return OK, 'in none of the %d mapped groups: no %s granted' % (len(mapping), spec.kind), granted
@@ -586,14 +584,14 @@ def run_checks(values, users=(), roles=None, notes=(), channel_rooms=None):
     report.run('filter: user search', check_user_filter, settings)
     report.run('filter: group filter', check_group_filter, settings)
     specs = []
-    for kind in ('roles', 'channels'):
-        spec = MembershipSpec(settings, kind)
+    for family in (ROLES, CHANNELS):
+        spec = MembershipSpec(settings, family)
         if spec.enabled:
-            status, mapping = report.run('%s mapping' % kind, check_membership_config, settings, spec,
-                                         roles if kind == 'roles' else None)
+            status, mapping = report.run('%s mapping' % family.plural, check_membership_config, settings, spec,
+                                         roles if family is ROLES else None)
             if mapping and status != FAIL:
                 specs.append((spec, mapping))
-            if kind == 'channels' and channel_rooms is not None:
+            if family is CHANNELS and channel_rooms is not None:
                 report.run('channels mapping: team main rooms', check_team_main_rooms, settings, channel_rooms)
     teams_map = None
     if settings.get('LDAP_Enable_LDAP_Groups_To_RC_Teams'):

@@ -14,11 +14,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
-    LDAP_ENTERPRISE, OWNER, SETTINGS, in_admin_ui_order, may_be_masked, is_secret,
-)
-from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_ENTERPRISE, SETTINGS, in_admin_ui_order, is_secret, may_be_masked
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure, RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import OWNER
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
     UNREADABLE, coerce, describe_changes, diff, masked, plan, same,
 )

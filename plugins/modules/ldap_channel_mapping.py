@@ -188,12 +188,13 @@ invalid:
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import CHANNEL_MAPPING, reconcile_mapping
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import CHANNELS
+from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import reconcile_mapping
 
 
 def main():
-    run_module(CHANNEL_MAPPING.argument_spec(),
-               lambda module, client: reconcile_mapping(module, client, CHANNEL_MAPPING))
+    run_module(CHANNELS.argument_spec(),
+               lambda module, client: reconcile_mapping(module, client, CHANNELS))
 
 
 if __name__ == '__main__':

@@ -239,11 +239,12 @@ invalid:
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import ROLE_MAPPING, reconcile_mapping
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import ROLES
+from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import reconcile_mapping
 
 
 def main():
-    run_module(ROLE_MAPPING.argument_spec(), lambda module, client: reconcile_mapping(module, client, ROLE_MAPPING))
+    run_module(ROLES.argument_spec(), lambda module, client: reconcile_mapping(module, client, ROLES))
 
 
 if __name__ == '__main__':

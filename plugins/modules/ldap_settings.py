@@ -209,7 +209,8 @@ invalid:
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import ids_owned_by, ldap_settings_argument_spec
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import ldap_settings_argument_spec
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import ids_owned_by
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import merge_raw_settings, settings_from_options
 from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi, apply_settings
 

@@ -139,10 +139,9 @@ metadata_available:
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_ENTERPRISE, SETTING_IDS, SETTINGS, in_admin_ui_order, is_secret
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
-    LDAP_ENTERPRISE, SETTING_IDS, SETTINGS, ids_owned_by, in_admin_ui_order, is_secret,
-)
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import ids_owned_by
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
     UNREADABLE, mask, options_from_settings, same,
 )

@@ -156,12 +156,13 @@ invalid:
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import TEAM_MAPPING, reconcile_mapping
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import TEAMS
+from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import reconcile_mapping
 
 
 def main():
-    run_module(TEAM_MAPPING.argument_spec(),
-               lambda module, client: reconcile_mapping(module, client, TEAM_MAPPING))
+    run_module(TEAMS.argument_spec(),
+               lambda module, client: reconcile_mapping(module, client, TEAMS))
 
 
 if __name__ == '__main__':

@@ -3,6 +3,7 @@
 import pytest
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _directory as directory
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import ROLES
 from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     DirectorySettings, MembershipSpec, membership, open_service_connection,
 )
@@ -258,7 +259,7 @@ def test_one_or_search_agrees_with_one_search_per_group(slapd, role_filter):
     settings = DirectorySettings(openldap_settings(
         slapd.info, LDAP_Sync_User_Data_Roles=True, LDAP_Sync_User_Data_Roles_BaseDN=slapd.info['groups_dn'],
         LDAP_Sync_User_Data_Roles_Filter=role_filter))
-    spec = MembershipSpec(settings, 'roles')
+    spec = MembershipSpec(settings, ROLES)
     conn = open_service_connection(settings)
     try:
         for user in ('alice', 'carol', 'heidi', 'frank'):
@@ -282,7 +283,7 @@ def test_once_strategy_reads_group_names_from_the_entries(slapd):
         LDAP_Sync_User_Data_Roles_Filter='(memberUid=#{username})'))
     conn = open_service_connection(settings)
     try:
-        found = membership(conn, MembershipSpec(settings, 'roles'), ['rocket-admin', 'manager', 'employee'],
+        found = membership(conn, MembershipSpec(settings, ROLES), ['rocket-admin', 'manager', 'employee'],
                            'alice', 'uid=alice,' + slapd.info['users_dn'])
     finally:
         conn.close()

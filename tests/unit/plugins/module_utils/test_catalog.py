@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _catalog as catalog
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _families as families
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 DATA = ROOT / 'tests' / 'data' / 'ldap-settings.json'
@@ -43,21 +44,11 @@ def test_project_copy_equals_the_shared_contract():
     assert json.loads(DATA.read_text(encoding='utf-8')) == json.loads(SHARED.read_text(encoding='utf-8'))
 
 
-def test_each_setting_has_exactly_one_owner_and_the_mapping_ids_are_not_ldap_settings():
-    assert set(catalog.OWNER) == set(catalog.SETTING_IDS)
-    owned = [catalog.ids_owned_by(m) for m in ('ldap_settings', 'ldap_role_mapping', 'ldap_channel_mapping',
-                                               'ldap_team_mapping')]
-    assert sum(len(ids) for ids in owned) == len(catalog.SETTING_IDS)
-    assert catalog.ROLE_MAPPING_IDS | catalog.CHANNEL_MAPPING_IDS | catalog.TEAM_MAPPING_IDS <= set(catalog.SETTING_IDS)
-    assert 'LDAP_Sync_User_Data_RolesMap' not in catalog.ids_owned_by('ldap_settings')
-    assert 'LDAP_Teams_BaseDN' in catalog.ids_owned_by('ldap_team_mapping')
-
-
 def test_ldap_settings_options_cover_exactly_the_ids_it_owns_once():
     ids = [setting_id for _section, _option, setting_id in catalog.LDAP_SETTINGS_OPTIONS]
     ids += list(catalog.AD_TWINS.values())
     assert len(ids) == len(set(ids))
-    assert set(ids) == set(catalog.ids_owned_by('ldap_settings'))
+    assert set(ids) == set(families.ids_owned_by('ldap_settings'))
 
 
 def test_validation_kinds_name_known_settings():

@@ -17,9 +17,8 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_checks im
     FAIL, OK, WARN, apply_mapping_options, check_matching_rules, check_team_main_rooms, check_user_count,
     filters_in_use, lookup_mapped_channels, mapping_options_argument_spec, name_skipped, previewed_maps, run_checks,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import (
-    CHANNEL_MAPPING, MAX_NAME_LOOKUPS, ROLE_MAPPING, TEAM_MAPPING,
-)
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import CHANNELS, ROLES, TEAMS
+from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import MAX_NAME_LOOKUPS
 from ansible_collections.chatops.rocketchat.plugins.modules import ldap_check
 
 NESTED_ROLE_FILTER = '(&(cn=#{groupName})(member:%s:=#{userdn}))' % IN_CHAIN_RULE
@@ -28,16 +27,16 @@ NESTED_ROLE_FILTER = '(&(cn=#{groupName})(member:%s:=#{userdn}))' % IN_CHAIN_RUL
 def mapping_params(role=None, channel=None, team=None):
     """ldap_check's mapping options as Ansible hands them over: each suboption present, defaults applied."""
     params = {}
-    for option, module_spec, given in (('role_mapping', ROLE_MAPPING, role), ('channel_mapping', CHANNEL_MAPPING,
+    for option, module_spec, given in (('role_mapping', ROLES, role), ('channel_mapping', CHANNELS,
                                                                               channel),
-                                       ('team_mapping', TEAM_MAPPING, team)):
+                                       ('team_mapping', TEAMS, team)):
         if given is None:
             params[option] = None
             continue
         spec = mapping_options_argument_spec()[option]['options']
         value = dict((name, option_spec.get('default')) for name, option_spec in spec.items())
         value.update(given)
-        plural = module_spec.kind.plural
+        plural = module_spec.plural
         value['mappings'] = [dict({'group': None, plural: None}, **entry) for entry in value['mappings'] or []]
         params[option] = value
     return params
@@ -167,8 +166,8 @@ def test_the_previewed_map_is_the_one_checked():
 def test_the_argument_spec_comes_from_the_mapping_modules_and_matches_the_docs():
     spec = mapping_options_argument_spec()
     documented = yaml.safe_load(ldap_check.DOCUMENTATION)['options']
-    for option, module_spec in (('role_mapping', ROLE_MAPPING), ('channel_mapping', CHANNEL_MAPPING),
-                                ('team_mapping', TEAM_MAPPING)):
+    for option, module_spec in (('role_mapping', ROLES), ('channel_mapping', CHANNELS),
+                                ('team_mapping', TEAMS)):
         options = spec[option]['options']
         source = module_spec.argument_spec()
         for name, option_spec in options.items():

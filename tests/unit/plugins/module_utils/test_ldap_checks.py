@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import DirectorySettings, MembershipSpec
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import ROLES
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_checks import (
     FAIL, OK, WARN, Report, check_group_filter, check_membership_config, check_teams_config, check_user_filter,
     describe, run_checks, should_fail,
@@ -17,7 +18,7 @@ ROLES_ON = dict(LDAP_Sync_User_Data_Roles=True, LDAP_Sync_User_Data_Roles_BaseDN
 def roles_check(roles=None, **settings):
     values = dict(ROLES_ON, **settings)
     directory_settings = DirectorySettings(values)
-    return check_membership_config(directory_settings, MembershipSpec(directory_settings, 'roles'), roles)
+    return check_membership_config(directory_settings, MembershipSpec(directory_settings, ROLES), roles)
 
 
 def test_default_role_filter_is_fine():

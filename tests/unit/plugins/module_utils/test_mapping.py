@@ -3,8 +3,9 @@ import json
 
 import pytest
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils import _mapping as mapping
-from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import CHANNELS, ROLES, TEAMS, MappingError
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _maps as mapping
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import CHANNELS, ROLES, TEAMS
+from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import MappingError
 
 
 def test_stored_map_ignores_key_order_single_values_and_json_whitespace():
@@ -178,14 +179,14 @@ def test_teams_query_refuses_group_placeholder():
     assert problems and "unknown placeholders #{groupName}" in problems[0]
 
 
-@pytest.mark.parametrize("spec", [mapping.ROLE_MAPPING, mapping.CHANNEL_MAPPING, mapping.TEAM_MAPPING],
+@pytest.mark.parametrize("spec", [ROLES, CHANNELS, TEAMS],
                          ids=lambda spec: spec.owner)
 def test_each_mapping_module_manages_exactly_the_settings_the_catalog_gives_it(spec):
-    from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import ids_owned_by
-    managed = [setting_id for setting_id, _ in spec.settings.values()] + [spec.kind.map_setting]
+    from ansible_collections.chatops.rocketchat.plugins.module_utils._families import ids_owned_by
+    managed = [setting_id for setting_id, _ in spec.settings.values()] + [spec.map_setting]
     assert sorted(managed) == sorted(ids_owned_by(spec.owner))
     argument_spec = spec.argument_spec()
-    assert spec.kind.plural in argument_spec["mappings"]["options"]
+    assert spec.plural in argument_spec["mappings"]["options"]
     for option in (spec.enabled, spec.base_dn, spec.filter):
         assert option in argument_spec
 

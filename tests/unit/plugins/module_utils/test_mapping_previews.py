@@ -6,10 +6,11 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _mapping as mapping
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _maps as maps
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import DEFAULTS
-from ansible_collections.chatops.rocketchat.plugins.module_utils._mapping import CHANNELS, ROLES
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import CHANNELS, ROLES, TEAMS
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE
 from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import Snapshot
 
@@ -32,7 +33,7 @@ def validate(spec, params):
     return ArgumentSpecValidator(spec.argument_spec()).validate(params)
 
 
-@pytest.mark.parametrize('spec', [mapping.ROLE_MAPPING, mapping.CHANNEL_MAPPING, mapping.TEAM_MAPPING],
+@pytest.mark.parametrize('spec', [ROLES, CHANNELS, TEAMS],
                          ids=lambda spec: spec.owner)
 def test_the_roles_ldap_settings_variable_is_accepted_and_its_password_kept_out_of_logs(spec):
     result = validate(spec, {'ldap_settings': ROLE_VARIABLE})
@@ -42,12 +43,12 @@ def test_the_roles_ldap_settings_variable_is_accepted_and_its_password_kept_out_
 
 
 def test_options_of_ldap_settings_that_are_not_settings_are_refused():
-    result = validate(mapping.ROLE_MAPPING, {'ldap_settings': dict(ROLE_VARIABLE, reset_unspecified=True)})
+    result = validate(ROLES, {'ldap_settings': dict(ROLE_VARIABLE, reset_unspecified=True)})
     assert any('reset_unspecified' in message for message in result.error_messages)
 
 
 def test_candidate_settings_are_the_values_ldap_settings_would_store():
-    values = mapping.candidate_settings(ROLE_VARIABLE, 'ad')
+    values = maps.candidate_settings(ROLE_VARIABLE, 'ad')
     assert values['LDAP_Host'] == 'ldap.example.org' and values['LDAP_Port'] == 636
     assert values['LDAP_Encryption'] == 'ssl' and values['LDAP_Server_Type'] == ''
     # server_type other: the search field goes to the plain setting, not the AD twin
@@ -57,13 +58,13 @@ def test_candidate_settings_are_the_values_ldap_settings_would_store():
 
 
 def test_candidate_settings_route_by_the_saved_server_type_when_none_is_given():
-    values = mapping.candidate_settings({'user_search': {'search_field': 'sAMAccountName'}}, 'ad')
+    values = maps.candidate_settings({'user_search': {'search_field': 'sAMAccountName'}}, 'ad')
     assert values == {'LDAP_AD_User_Search_Field': 'sAMAccountName'}
 
 
 @pytest.mark.parametrize('given', [None, {}])
 def test_no_candidate_settings(given):
-    assert mapping.candidate_settings(given, 'ad') == {}
+    assert maps.candidate_settings(given, 'ad') == {}
 
 
 @pytest.mark.parametrize('given, option, fragment', [
@@ -78,7 +79,7 @@ def test_no_candidate_settings(given):
 ])
 def test_bad_candidate_settings_name_the_option(given, option, fragment):
     with pytest.raises(ModuleFailure) as err:
-        mapping.candidate_settings(given, 'ad')
+        maps.candidate_settings(given, 'ad')
     assert err.value.msg.startswith(option + ':') and fragment in err.value.msg
     assert err.value.extra['invalid'] == [option]
 
@@ -155,7 +156,7 @@ def searched(monkeypatch):
 def test_validate_groups_searches_with_the_candidate_settings_on_top_of_the_saved_ones(searched):
     snapshot = saved(LDAP_Host='', LDAP_Port=389, LDAP_Authentication=False, LDAP_Timeout=4321,
                      LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org')
-    run = prepared_run(mapping.ROLE_MAPPING, {'ldap_settings': ROLE_VARIABLE}, snapshot)
+    run = prepared_run(ROLES, {'ldap_settings': ROLE_VARIABLE}, snapshot)
     run.validate_groups(['admins'])
     settings = searched[0]['settings']
     assert settings.text('LDAP_Host') == 'ldap.example.org' and settings.get('LDAP_Port') == 636
@@ -169,7 +170,7 @@ def test_validate_groups_searches_with_the_candidate_settings_on_top_of_the_save
 
 def test_the_mapping_modules_own_options_win_over_the_saved_values(searched):
     snapshot = saved(LDAP_Host='saved.example.org', LDAP_Sync_User_Data_Roles_BaseDN='ou=old,dc=example,dc=org')
-    run = prepared_run(mapping.ROLE_MAPPING, {'base_dn': 'ou=new,dc=example,dc=org'}, snapshot)
+    run = prepared_run(ROLES, {'base_dn': 'ou=new,dc=example,dc=org'}, snapshot)
     run.desired['LDAP_Sync_User_Data_Roles_BaseDN'] = 'ou=new,dc=example,dc=org'
     run.validate_groups(['admins'])
     assert searched[0]['base_dn'] == 'ou=new,dc=example,dc=org'
@@ -178,7 +179,7 @@ def test_the_mapping_modules_own_options_win_over_the_saved_values(searched):
 
 def test_the_team_base_dn_falls_back_to_the_candidate_user_base_dn(searched):
     snapshot = saved(LDAP_BaseDN='', LDAP_Teams_BaseDN='')
-    run = prepared_run(mapping.TEAM_MAPPING, {'ldap_settings': {'user_search': {'base_dn': 'dc=example,dc=org'}}},
+    run = prepared_run(TEAMS, {'ldap_settings': {'user_search': {'base_dn': 'dc=example,dc=org'}}},
                        snapshot)
     assert run.effective('LDAP_BaseDN') == 'dc=example,dc=org'
     run.validate_groups(['Engineering'])
@@ -188,13 +189,13 @@ def test_the_team_base_dn_falls_back_to_the_candidate_user_base_dn(searched):
 def test_a_bind_password_the_server_hides_needs_the_candidate_one(searched):
     snapshot = saved(LDAP_Host='ldap.example.org', LDAP_Authentication=True, LDAP_Authentication_Password=UNREADABLE,
                      LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org')
-    run = prepared_run(mapping.ROLE_MAPPING, {}, snapshot)
+    run = prepared_run(ROLES, {}, snapshot)
     with pytest.raises(ModuleFailure) as err:
         run.validate_groups(['admins'])
     assert 'ldap_settings.authentication.bind_password' in err.value.msg and searched == []
 
     given = {'ldap_settings': {'authentication': {'bind_password': PASSWORD}}}
-    run = prepared_run(mapping.ROLE_MAPPING, given, snapshot)
+    run = prepared_run(ROLES, given, snapshot)
     run.validate_groups(['admins'])
     assert searched[0]['settings'].text('LDAP_Authentication_Password') == PASSWORD
 
@@ -206,22 +207,22 @@ def test_a_failed_search_says_which_settings_it_used_and_hides_the_password(monk
         raise DirectoryError('bind', 'invalid credentials for cn=svc with %s' % PASSWORD)
     monkeypatch.setattr(mapping, 'missing_groups', refused)
     snapshot = saved(LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org')
-    run = prepared_run(mapping.ROLE_MAPPING, {'ldap_settings': ROLE_VARIABLE}, snapshot)
+    run = prepared_run(ROLES, {'ldap_settings': ROLE_VARIABLE}, snapshot)
     with pytest.raises(ModuleFailure) as err:
         run.validate_groups(['admins'])
     assert 'candidate settings of ldap_settings' in err.value.msg and '(bind)' in err.value.msg
     assert PASSWORD not in err.value.msg
 
-    run = prepared_run(mapping.ROLE_MAPPING, {}, snapshot)
+    run = prepared_run(ROLES, {}, snapshot)
     with pytest.raises(ModuleFailure) as err:
         run.validate_groups(['admins'])
     assert 'give them with ldap_settings' in err.value.msg
 
 
 def test_ldap_enabled_is_read_from_the_candidate_settings():
-    run = prepared_run(mapping.ROLE_MAPPING, {'ldap_settings': {'enabled': True}}, saved(LDAP_Enable=False))
+    run = prepared_run(ROLES, {'ldap_settings': {'enabled': True}}, saved(LDAP_Enable=False))
     assert run.effective('LDAP_Enable') is True
-    run = prepared_run(mapping.ROLE_MAPPING, {}, saved(LDAP_Enable=False))
+    run = prepared_run(ROLES, {}, saved(LDAP_Enable=False))
     assert run.effective('LDAP_Enable') is False
 
 
@@ -233,7 +234,7 @@ def test_team_main_rooms_in_the_channel_map_are_reported_and_warned_about():
         ('channels.info', 'general'): {'channel': {'_id': 'GENERAL', 'name': 'general'}},
         ('users.info', 'rocket.cat'): {'user': {'username': 'rocket.cat'}},
     }
-    run = prepared_run(mapping.CHANNEL_MAPPING, {}, saved(LDAP_Sync_User_Data_Channels_Admin='rocket.cat'),
+    run = prepared_run(CHANNELS, {}, saved(LDAP_Sync_User_Data_Channels_Admin='rocket.cat'),
                        client=FakeClient(answers))
     after = OrderedDict([('techsupport', ('helpdesk', 'support')), ('staff', ('general', 'support'))])
     run.report_channels(after)
@@ -246,7 +247,7 @@ def test_team_main_rooms_in_the_channel_map_are_reported_and_warned_about():
 
 
 def test_the_team_main_room_warning_mentions_the_stopped_removal_with_auto_remove():
-    text = mapping.team_main_room_warning('support', ['techsupport'], auto_remove=True)
+    text = maps.team_main_room_warning('support', ['techsupport'], auto_remove=True)
     assert text.startswith("channel support (group techsupport) is a team's main room")
     assert 'stops removing users' in text
 
@@ -266,11 +267,11 @@ def test_the_team_main_room_warning_mentions_the_stopped_removal_with_auto_remov
     ('x==y', None),
 ])
 def test_group_name_of_dn(group, name):
-    assert mapping.group_name_of_dn(group) == name
+    assert maps.group_name_of_dn(group) == name
 
 
 def test_dn_groups_are_warned_about_with_the_name_to_use():
-    warnings = mapping.dn_group_warnings(['cn=admins,ou=groups,dc=example,dc=org', 'support'], 'how',
+    warnings = maps.dn_group_warnings(['cn=admins,ou=groups,dc=example,dc=org', 'support'], 'how',
                                          '(&(cn=#{groupName})(member=#{userdn}))')
     assert warnings == ["mappings: group 'cn=admins,ou=groups,dc=example,dc=org' is written as a DN, but the server "
                         "matches group names (how), so this entry never matches anyone; use the group's name, "
@@ -283,23 +284,23 @@ def test_dn_groups_are_warned_about_with_the_name_to_use():
     '(&(entryDN=#{groupName})(member=#{userdn}))',
 ])
 def test_a_filter_that_compares_group_keys_with_dns_takes_dn_groups(filter_text):
-    assert mapping.dn_group_warnings(['cn=admins,ou=groups,dc=example,dc=org'], 'how', filter_text) == []
+    assert maps.dn_group_warnings(['cn=admins,ou=groups,dc=example,dc=org'], 'how', filter_text) == []
 
 
 def test_plain_options_become_the_settings_the_server_stores():
-    desired = mapping.TEAM_MAPPING.desired_settings({'name_attributes': [' cn ', '', 'ou'], 'base_dn': ' ou=t ',
+    desired = maps.desired_settings(TEAMS, {'name_attributes': [' cn ', '', 'ou'], 'base_dn': ' ou=t ',
                                                      'enabled': True, 'query': None})
     assert list(desired.items()) == [('LDAP_Enable_LDAP_Groups_To_RC_Teams', True), ('LDAP_Teams_BaseDN', 'ou=t'),
                                      ('LDAP_Teams_Name_Field', 'cn,ou')]
     with pytest.raises(ModuleFailure) as failure:
-        mapping.TEAM_MAPPING.desired_settings({'name_attributes': [' ']})
+        maps.desired_settings(TEAMS, {'name_attributes': [' ']})
     assert failure.value.msg == 'name_attributes must name at least one attribute'
     assert failure.value.extra['invalid'] == ['name_attributes']
 
 
 def test_the_diff_lists_settings_in_the_admin_ui_order():
     text = mapping._render_state({'LDAP_Query_To_Get_User_Teams': '(member=#{userdn})', 'LDAP_Teams_BaseDN': 'ou=t',
-                                  'LDAP_Enable_LDAP_Groups_To_RC_Teams': True}, OrderedDict(), mapping.TEAMS)
+                                  'LDAP_Enable_LDAP_Groups_To_RC_Teams': True}, OrderedDict(), TEAMS)
     assert [line.split(':')[0] for line in text.splitlines()] == [
         'LDAP_Enable_LDAP_Groups_To_RC_Teams', 'LDAP_Teams_BaseDN', 'LDAP_Query_To_Get_User_Teams',
         'LDAP_Groups_To_Rocket_Chat_Teams']
@@ -307,18 +308,18 @@ def test_the_diff_lists_settings_in_the_admin_ui_order():
 
 def test_a_dn_inside_a_larger_value_still_needs_a_name():
     flt = '(&(uid=#{username})(memberOf=cn=#{groupName},ou=groups,dc=example,dc=org))'
-    assert len(mapping.dn_group_warnings(['cn=admins,ou=groups,dc=example,dc=org'], 'how', flt)) == 1
+    assert len(maps.dn_group_warnings(['cn=admins,ou=groups,dc=example,dc=org'], 'how', flt)) == 1
 
 
 @pytest.mark.parametrize('spec, params, fragment', [
-    (mapping.ROLE_MAPPING, {}, 'substituted for #{groupName}'),
-    (mapping.ROLE_MAPPING, {'validation_strategy': 'once'}, 'the ou, else the cn'),
-    (mapping.TEAM_MAPPING, {'name_attributes': ['cn']}, 'the cn of the groups the query finds'),
+    (ROLES, {}, 'substituted for #{groupName}'),
+    (ROLES, {'validation_strategy': 'once'}, 'the ou, else the cn'),
+    (TEAMS, {'name_attributes': ['cn']}, 'the cn of the groups the query finds'),
 ], ids=['each_group', 'once', 'teams'])
 def test_each_module_says_how_the_server_reads_group_names(spec, params, fragment):
     run = prepared_run(spec, params, saved())
     for option, value in params.items():
-        run.desired[spec.setting(option)] = mapping.option_value(option, value)
+        run.desired[spec.setting(option)] = maps.option_value(option, value)
     run.warn_dn_groups(OrderedDict([('cn=admins,ou=groups,dc=example,dc=org', ('x',))]))
     assert len(run.warnings) == 1 and fragment in run.warnings[0] and "e.g. 'admins'" in run.warnings[0]
 
@@ -326,7 +327,7 @@ def test_each_module_says_how_the_server_reads_group_names(spec, params, fragmen
 def test_the_dn_warning_survives_the_failure_of_validate_groups(monkeypatch):
     dn = 'cn=admins,ou=groups,dc=example,dc=org'
     monkeypatch.setattr(mapping, 'missing_groups', lambda settings, base_dn, template, groups: list(groups))
-    run = prepared_run(mapping.ROLE_MAPPING, {}, saved(LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org'))
+    run = prepared_run(ROLES, {}, saved(LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org'))
     run.warn_dn_groups(OrderedDict([(dn, ('admin',))]))
     with pytest.raises(ModuleFailure) as err:
         run.validate_groups([dn])
@@ -336,14 +337,14 @@ def test_the_dn_warning_survives_the_failure_of_validate_groups(monkeypatch):
 
 # --- drift wording ---------------------------------------------------------------------------------
 
-DIFF = mapping.diff_maps({'a': ('admin',), 'old': ('bot', 'leader')}, {'a': ('admin',)})
+DIFF = maps.diff_maps({'a': ('admin',), 'old': ('bot', 'leader')}, {'a': ('admin',)})
 
 
 @pytest.mark.parametrize('check_mode, verb', [(False, 'removed'), (True, 'would be removed')])
 def test_exclusive_removals_are_worded_as_drift(check_mode, verb):
-    assert mapping.describe_diff(DIFF, ROLES, exclusive=True, check_mode=check_mode) == [
+    assert maps.describe_diff(DIFF, ROLES, exclusive=True, check_mode=check_mode) == [
         'group old (roles bot, leader) is on the server but not in the inventory: %s (exclusive)' % verb]
 
 
 def test_requested_removals_keep_their_wording():
-    assert mapping.describe_diff(DIFF, CHANNELS) == ['remove group old (was channels bot, leader)']
+    assert maps.describe_diff(DIFF, CHANNELS) == ['remove group old (was channels bot, leader)']

@@ -5,6 +5,7 @@ import pytest
 import responses
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _catalog as catalog
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _families as families
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import MASK
@@ -106,7 +107,7 @@ def test_one_write_request_bulk_since_8_6_else_save_settings(http, make_client, 
 def test_request_count_does_not_grow_with_the_number_of_settings(http, make_client):
     server = FakeServer(http)
     server.expect_read()
-    changes = dict((i, 'x-' + i) for i in catalog.ids_owned_by('ldap_settings')
+    changes = dict((i, 'x-' + i) for i in families.ids_owned_by('ldap_settings')
                    if catalog.SETTINGS[i].type == 'string' and catalog.VALIDATION.get(i) in (None, 'host'))
     assert len(changes) >= 20
     http.post(SETTINGS_URL, json={'success': True})
@@ -201,7 +202,7 @@ def test_reset_puts_unspecified_owned_settings_back_to_defaults(http, make_clien
               match=[responses.matchers.json_params_matcher({'settings': [{'_id': 'LDAP_Port', 'value': 389}]})])
     server.expect_read_back({'LDAP_Port': 389})
     result = apply_settings(make_client(), {'LDAP_Host': 'h'}, 'ldap_settings', warn=recorder.warn,
-                            reset_ids=catalog.ids_owned_by('ldap_settings'))
+                            reset_ids=families.ids_owned_by('ldap_settings'))
     assert result['changed_ids'] == ['LDAP_Port']
     assert any('LDAP_BaseDN is blocked' in w for w in recorder.warnings)
 
@@ -243,7 +244,7 @@ def test_reset_never_touches_a_password_that_is_not_given(http, make_client, mas
     http.post(SETTINGS_URL, json={'success': True},
               match=[responses.matchers.json_params_matcher({'settings': [{'_id': 'LDAP_Port', 'value': 389}]})])
     server.expect_read_back({'LDAP_Port': 389})
-    result = apply_settings(make_client(), {}, 'ldap_settings', reset_ids=catalog.ids_owned_by('ldap_settings'))
+    result = apply_settings(make_client(), {}, 'ldap_settings', reset_ids=families.ids_owned_by('ldap_settings'))
     assert result['changed_ids'] == ['LDAP_Port']
 
 
@@ -272,7 +273,7 @@ def test_reset_leaves_masked_settings_that_are_not_given_alone(http, make_client
     server = FakeServer(http, values={'LDAP_Authentication_UserDN': 'cn=svc', 'LDAP_CA_Cert': 'pem'},
                         masked=MASKED_NOT_PASSWORDS)
     server.expect_read()
-    result = apply_settings(make_client(), {}, 'ldap_settings', reset_ids=catalog.ids_owned_by('ldap_settings'))
+    result = apply_settings(make_client(), {}, 'ldap_settings', reset_ids=families.ids_owned_by('ldap_settings'))
     assert not result['changed'] and len(http.calls) == 4
 
 

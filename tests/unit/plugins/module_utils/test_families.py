@@ -1,0 +1,93 @@
+"""The family declarations (_families) and what is derived from them, including the role: its variables
+(meta/argument_specs.yml) and its configure tasks pass exactly the options the modules have."""
+import pathlib
+
+import pytest
+import yaml
+
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _catalog as catalog
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _families as families
+from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import DirectorySettings, MembershipSpec
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import CHANNELS, FAMILIES, ROLES, TEAMS
+
+ROLE = pathlib.Path(__file__).resolve().parents[4] / 'roles' / 'ldap'
+
+
+def _yaml(name):
+    return yaml.safe_load((ROLE / name).read_text(encoding='utf-8'))
+
+
+def _configure_tasks():
+    """{module name: the task's options} of roles/ldap/tasks/configure.yml."""
+    tasks = {}
+    for task in _yaml('tasks/configure.yml'):
+        for key, value in task.items():
+            if key.startswith('chatops.rocketchat.'):
+                tasks[key.split('.')[-1]] = value
+    return tasks
+
+
+def _role_options():
+    return _yaml('meta/argument_specs.yml')['argument_specs']['main']['options']
+
+
+def test_each_setting_is_owned_once_and_the_families_do_not_overlap():
+    seen = {}
+    for family in FAMILIES:
+        for setting_id in family.setting_ids:
+            assert setting_id in catalog.SETTINGS, setting_id
+            assert setting_id not in seen, '%s in %s and %s' % (setting_id, seen.get(setting_id), family)
+            seen[setting_id] = family
+    assert set(families.OWNER) == set(catalog.SETTING_IDS)
+    assert families.OWNER['LDAP_Sync_User_Data_ChannelsMap'] == 'ldap_channel_mapping'
+    assert families.OWNER['LDAP_BaseDN'] == 'ldap_settings'
+
+
+@pytest.mark.parametrize('family', FAMILIES, ids=lambda f: f.plural)
+def test_each_family_names_its_parts_among_its_options(family):
+    for option in (family.enabled, family.base_dn, family.filter) + ((family.strategy,) if family.strategy else ()):
+        assert option in family.settings
+    spec = family.argument_spec()
+    assert family.plural in spec['mappings']['options']
+    assert set(family.settings) <= set(spec)
+
+
+@pytest.mark.parametrize('family', (ROLES, CHANNELS), ids=lambda f: f.plural)
+def test_the_directory_membership_view_reads_the_family_settings(family):
+    values = dict((family.setting(option), 'x-' + option) for option in ('base_dn', 'filter'))
+    values[family.setting('enabled')] = True
+    values[family.setting('validation_strategy')] = 'once'
+    spec = MembershipSpec(DirectorySettings(values), family)
+    assert (spec.enabled, spec.base_dn, spec.filter, spec.strategy) == (True, 'x-base_dn', 'x-filter', 'once')
+    assert spec.map_id == family.map_setting and spec.kind == family.plural
+
+
+@pytest.mark.parametrize('family', FAMILIES, ids=lambda f: f.owner)
+def test_the_role_passes_every_option_of_each_mapping_module(family):
+    task = _configure_tasks()[family.owner]
+    variable = family.owner  # the role variable is named after the module
+    module_options = set(family.argument_spec())
+    assert set(task) == module_options, 'roles/ldap/tasks/configure.yml task %s' % family.owner
+    for option, value in task.items():
+        if option != 'ldap_settings':
+            assert value == '{{ %s.%s | default(omit) }}' % (variable, option), option
+    role_options = set(_role_options()[variable]['options'])
+    missing = module_options - {'ldap_settings'} - role_options
+    assert not missing, 'meta/argument_specs.yml %s lacks %s' % (variable, sorted(missing))
+
+
+def test_the_role_mapping_variables_take_no_option_that_no_module_has():
+    known = set()
+    for family in FAMILIES:
+        known |= set(family.argument_spec())
+    for family in FAMILIES:
+        extra = set(_role_options()[family.owner]['options']) - known
+        assert not extra, '%s: %s' % (family.owner, sorted(extra))
+
+
+def test_the_role_passes_every_option_of_ldap_settings():
+    task = _configure_tasks()['ldap_settings']
+    options = set(catalog.ldap_settings_argument_spec()) | {'settings'}
+    passed = set(option for option, value in task.items() if value == '{{ ldap_settings.%s | default(omit) }}' % option)
+    assert passed == options
+    assert set(_role_options()['ldap_settings']['options']) == options
