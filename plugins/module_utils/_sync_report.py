@@ -3,9 +3,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What an LDAP sync did, from the users before and after it.
 
-Rocket.Chat's ``ldap.syncNow`` reports nothing, so ``ldap_sync`` lists the users
-(``users.list``, one request per page of users) before and after the sync and
-compares the two snapshots here. Everything but ``list_users`` is pure.
+Rocket.Chat's ``ldap.syncNow`` reports nothing, so ``ldap_sync`` lists the users (``users.list``)
+before and after the sync and compares the two snapshots here. Everything but ``list_users`` is pure.
+
+Listing costs as few requests as the server allows: ``count=0`` lists every user in one reply where
+``API_Allow_Infinite_Count`` is on (its default); where it is off the server answers a page of
+``API_Default_Count`` users, and the rest is read in pages of ``LARGE_PAGE`` users, which the server
+caps at ``API_Upper_Count_Limit`` (``getPaginationItems``). Each user is reduced at once to the
+``UserRow`` the report compares, so memory per user stays at one small tuple.
 
 Every list of users in a report is bounded: the first ``LIST_LIMIT`` (by username) are named and
 ``omitted`` counts the rest, so a sync of thousands of users still gives a readable result. The users
@@ -16,11 +21,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-USERS_PAGE_SIZE = 100  # the server's upper limit per page (API_Upper_Count_Limit)
+from collections import namedtuple
+
 USERS_LIST_PATH = "users.list"
+# Pages asked for when the server refuses count=0; the server caps them at API_Upper_Count_Limit.
+LARGE_PAGE = 10000
+# The fields the report reads. The server always returns its own nine (_id, username, name, emails,
+# roles, status, active, avatarETag, lastLogin, type): ``fields`` can only add to them, and `ldap` is
+# what it adds. Rocket.Chat 7.0-8.x honour ``fields`` only when started with
+# ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true (otherwise it is ignored); 9.0 refuses the parameter
+# (400 error-invalid-params), so it is sent to servers before 9.0 only.
+REPORT_FIELDS = '{"username":1,"name":1,"emails":1,"active":1,"roles":1,"ldap":1}'
+FIELDS_UNTIL = (9, 0, 0)
 
 # Compared fields; timestamps (_updatedAt, lastLogin) and presence are noise.
 DATA_FIELDS = ("username", "name", "emails")
+
+# What the report keeps of a user: ``ldap_id`` is ``services.ldap.id`` where the server lists it
+# (the skipped users are matched by it), else None.
+UserRow = namedtuple("UserRow", "username name emails active roles ldap ldap_id")
 
 # How many users each list of a report names; ``omitted`` counts the rest.
 LIST_LIMIT = 50
@@ -29,36 +48,47 @@ BOUNDED = ("created", "updated", "deactivated", "reactivated", "removed", "roles
            "roles_removed", "skipped")
 
 
-def list_users(client, page_size=USERS_PAGE_SIZE):
-    """Every user, one page at a time: the cost grows with pages of users only."""
-    users = []
-    offset = 0
+def list_users(client, fields=True):
+    """Every user, as the server lists them (a generator: one reply is held at a time).
+
+    The first request asks for all users (``count=0``); when the reply holds fewer than ``total``,
+    the server refused that, and the rest comes in pages of ``LARGE_PAGE`` from where it stopped.
+    ``fields``: send ``REPORT_FIELDS`` (only to servers that accept the parameter).
+    """
+    params = {"count": 0, "offset": 0, "sort": '{"_id":1}'}
+    if fields:
+        params["fields"] = REPORT_FIELDS
     while True:
-        reply = client.get(USERS_LIST_PATH, {"count": page_size, "offset": offset, "sort": '{"_id":1}'})
+        reply = client.get(USERS_LIST_PATH, dict(params))
         page = reply.get("users") or []
-        users.extend(page)
-        offset += len(page)
-        if not page or offset >= int(reply.get("total", 0)):
-            return users
+        for user in page:
+            yield user
+        params["offset"] += len(page)
+        if not page or params["offset"] >= int(reply.get("total", 0)):
+            return
+        params["count"] = LARGE_PAGE
+
+
+def accepts_fields(version):
+    """Whether a server of ``version`` (``(major, minor, patch)``) takes users.list's ``fields``."""
+    return tuple(version) < FIELDS_UNTIL
 
 
 def _emails(user):
-    return sorted(e.get("address", "") for e in user.get("emails") or [] if isinstance(e, dict))
+    return tuple(sorted(e.get("address", "") for e in user.get("emails") or [] if isinstance(e, dict)))
+
+
+def row(user):
+    """The ``UserRow`` of a user as ``users.list`` returns it."""
+    ldap_id = ((user.get("services") or {}).get("ldap") or {}).get("id")
+    return UserRow(user.get("username"), user.get("name"), _emails(user), bool(user.get("active", True)),
+                   tuple(sorted(set(user.get("roles") or []))), bool(user.get("ldap", False)),
+                   str(ldap_id) if ldap_id else None)
 
 
 def snapshot(users):
-    """The compared view of each user, keyed by user id."""
-    result = {}
-    for user in users:
-        result[user["_id"]] = {
-            "username": user.get("username"),
-            "name": user.get("name"),
-            "emails": _emails(user),
-            "active": bool(user.get("active", True)),
-            "roles": sorted(set(user.get("roles") or [])),
-            "ldap": bool(user.get("ldap", False)),
-        }
-    return result
+    """The compared view of each user (a ``UserRow``), keyed by user id; ``users`` may be a generator."""
+    return dict((user["_id"], row(user)) for user in users)
 
 
 def compare(before, after, limit=LIST_LIMIT):
@@ -68,35 +98,35 @@ def compare(before, after, limit=LIST_LIMIT):
     many users beyond the first ``limit`` are not named."""
     created, updated, deactivated, reactivated, removed, roles_changed = [], [], [], [], [], []
     roles_added, roles_removed = {}, {}
-    for user_id in sorted(after, key=lambda i: (after[i]["username"] or "", i)):
+    for user_id in sorted(after, key=lambda i: (after[i].username or "", i)):
         new = after[user_id]
         old = before.get(user_id)
-        name = new["username"]
+        name = new.username
         if old is None:
-            created.append({"username": name, "roles": new["roles"], "active": new["active"]})
+            created.append({"username": name, "roles": list(new.roles), "active": new.active})
             continue
         changes = {}
         for field in DATA_FIELDS + ("active", "ldap"):
-            if old[field] != new[field]:
-                changes[field] = {"before": old[field], "after": new[field]}
-        added = [r for r in new["roles"] if r not in old["roles"]]
-        dropped = [r for r in old["roles"] if r not in new["roles"]]
+            if getattr(old, field) != getattr(new, field):
+                changes[field] = {"before": _plain(getattr(old, field)), "after": _plain(getattr(new, field))}
+        added = [r for r in new.roles if r not in old.roles]
+        dropped = [r for r in old.roles if r not in new.roles]
         if added:
             roles_added[name] = added
         if dropped:
             roles_removed[name] = dropped
         if added or dropped:
-            changes["roles"] = {"before": old["roles"], "after": new["roles"]}
+            changes["roles"] = {"before": list(old.roles), "after": list(new.roles)}
             roles_changed.append({"username": name, "added": added, "removed": dropped})
-        if old["active"] and not new["active"]:
+        if old.active and not new.active:
             deactivated.append(name)
-        elif new["active"] and not old["active"]:
+        elif new.active and not old.active:
             reactivated.append(name)
         if changes:
             updated.append({"username": name, "changes": changes})
-    for user_id in sorted(before, key=lambda i: (before[i]["username"] or "", i)):
+    for user_id in sorted(before, key=lambda i: (before[i].username or "", i)):
         if user_id not in after:
-            removed.append(before[user_id]["username"])
+            removed.append(before[user_id].username)
     totals = {
         "users_before": len(before),
         "users_after": len(after),
@@ -125,6 +155,11 @@ def compare(before, after, limit=LIST_LIMIT):
         if key in report:
             report[key], report["omitted"][key] = _bounded(report[key], limit)
     return report
+
+
+def _plain(value):
+    """A compared value as the result shows it (lists, not tuples)."""
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _bounded(items, limit):

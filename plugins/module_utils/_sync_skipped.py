@@ -12,6 +12,13 @@ reports none of this, so ``find_skipped`` repeats the search from the host that 
 names the admitted entries that have no Rocket.Chat user after the sync, with the reason when it can
 tell (no e-mail; an existing local user the sync does not merge; new users not imported).
 
+Which Rocket.Chat users are linked to LDAP: ``users.list`` shows ``services.ldap`` only where the server
+lists it (the sandbox does; Rocket.Chat's own ``users.list`` projects fixed fields without it) and
+``ldap: true`` only where the server honours ``fields`` (Rocket.Chat 7.0-8.x started with
+ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true). When no listed user carries either, an entry whose
+username or e-mail address a user has is taken as synced, and the note says that a local user the sync
+did not merge cannot be told apart.
+
 The directory part (search and group filter) is ``directory.sync_candidates``, which ldap_check's count
 of the users a sync would import uses too; the no e-mail reason is ``directory.no_email_reason``. Nothing
 here may fail a sync: every problem becomes ``(None, note)``.
@@ -31,11 +38,16 @@ PASSWORD = 'LDAP_Authentication_Password'
 NOT_DETERMINED = 'skipped users could not be determined: '
 
 
+NO_LINKS = ('users.list does not say which users are linked to LDAP (the server lists neither `ldap` nor '
+            '`services.ldap`), so %d directory entries whose username or e-mail address a Rocket.Chat user has are '
+            'taken as synced: a local user the sync did not merge is not reported')
+
+
 def find_skipped(values, users_after, redact=None):
     """``(skipped, note)``: the admitted directory users without a Rocket.Chat user after the sync.
 
     ``values``: the workspace's LDAP settings ``{id: value}`` (``UNREADABLE`` for a masked one);
-    ``users_after``: the users as ``users.list`` returns them after the sync. ``skipped`` is a list of
+    ``users_after``: the users after the sync, ``sync_report.UserRow``s. ``skipped`` is a list of
     ``{username, dn, reason}``, or None when the directory could not be searched; ``note`` says why
     (or that the list is incomplete). ``redact`` takes secrets out of a message (the client's).
     """
@@ -64,44 +76,53 @@ def find_skipped(values, users_after, redact=None):
         return None, NOT_DETERMINED + 'the directory search failed (%s): %s' % (exc.stage, redact(exc.message))
     finally:
         conn.close()
-    return skipped_entries(settings, entries, users_after), note
+    skipped, assumed = skipped_entries(settings, entries, users_after)
+    if assumed:
+        note = '; '.join(text for text in (note, NO_LINKS % assumed) if text)
+    return skipped, note
 
 
 def skipped_entries(settings, entries, users_after):
-    """The ``entries`` (admitted by the sync's search) without a Rocket.Chat user in ``users_after``."""
+    """``(skipped, assumed)``: the ``entries`` (admitted by the sync's search) without a Rocket.Chat user in
+    ``users_after`` (``UserRow``s), and how many entries were taken as synced only by username or e-mail
+    because the listing tells no user's LDAP link."""
     by_username, by_email, by_ldap_id = {}, {}, {}
+    links_known = False
     for user in users_after:
-        if user.get('username'):
-            by_username.setdefault(user['username'].lower(), user)
-        for email in user.get('emails') or []:
-            if isinstance(email, dict) and email.get('address'):
-                by_email.setdefault(email['address'].lower(), user)
-        ldap = (user.get('services') or {}).get('ldap') or {}
-        if ldap.get('id'):
-            by_ldap_id[str(ldap['id']).lower()] = user
-    skipped = []
+        links_known = links_known or user.ldap or bool(user.ldap_id)
+        if user.username:
+            by_username.setdefault(user.username.lower(), user)
+        for address in user.emails:
+            if address:
+                by_email.setdefault(address.lower(), user)
+        if user.ldap_id:
+            by_ldap_id[user.ldap_id.lower()] = user
+    skipped, assumed = [], 0
     for entry in entries:
         mapped = map_user(entry, settings)
         if mapped['unique_id'].lower() in by_ldap_id:
             continue
         same_name = by_username.get((mapped['username'] or '').lower())
         same_email = by_email.get(mapped['email'].lower()) if mapped['email'] else None
-        if any(user is not None and user.get('ldap') for user in (same_name, same_email)):
+        if any(user is not None and user.ldap for user in (same_name, same_email)):
+            continue
+        if not links_known and (same_name or same_email):
+            assumed += 1
             continue
         skipped.append({'username': mapped['username'], 'dn': entry.dn,
                         'reason': _reason(settings, mapped, same_name or same_email)})
-    return skipped
+    return skipped, assumed
 
 
 def _reason(settings, mapped, local_user):
     if not mapped['email']:
         return no_email_reason(settings)
     if local_user is not None:
-        same = 'username' if (local_user.get('username') or '').lower() == (mapped['username'] or '').lower() \
+        same = 'username' if (local_user.username or '').lower() == (mapped['username'] or '').lower() \
             else 'e-mail address'
         merge = settings.values.get('LDAP_Background_Sync_Merge_Existent_Users')
         return ('a Rocket.Chat user %r with the same %s exists and is not linked to LDAP; %s'
-                % (local_user.get('username'), same,
+                % (local_user.username, same,
                    'the sync merges such users only with LDAP_Background_Sync_Merge_Existent_Users on'
                    if not merge else 'the merge did not happen (see the server log)'))
     if settings.values.get('LDAP_Background_Sync_Import_New_Users') is False:

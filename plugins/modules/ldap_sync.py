@@ -19,9 +19,13 @@ description:
     module (C(licenses.info)); Background Sync is on (C(LDAP_Background_Sync)): without it the server
     answers success and does nothing. Without a licence the server also demands a second factor for
     every Sync Now, which even a personal access token with 2FA bypass cannot skip."
-  - The server runs the sync before it answers. The report compares the user list (C(users.list),
-    100 users per request) before and after, so its cost grows with the number of pages of users
-    and nothing else. Changes made by others during the sync are included.
+  - The server runs the sync before it answers. The report compares the user list (C(users.list)) before and
+    after: one request each where the server allows listing every user at once (C(API_Allow_Infinite_Count),
+    on by default), otherwise pages of as many users as C(API_Upper_Count_Limit) allows. Changes made by
+    others during the sync are included.
+  - A change of a user's LDAP link (C(ldap)) is reported only where the server lists it: Rocket.Chat 7.0 to 8.x
+    do when started with C(ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true), which lets the module ask for that
+    field.
   - "The report names the users (the first 50 of each list, RV(report.omitted) counts the rest) and, with
     O(report_skipped=true), the directory users the sync skipped: entries that match the sync's search (the saved
     user search filter and group filter) but have no Rocket.Chat user after it, typically because they have no
@@ -246,7 +250,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_ENTERPRISE
 from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi, apply_settings
 from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_report import (
-    add_skipped, compare, list_users, snapshot, summarize,
+    accepts_fields, add_skipped, compare, list_users, snapshot, summarize,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_skipped import PASSWORD, find_skipped
 
@@ -303,19 +307,20 @@ def run(module, client):
     if module.check_mode:
         return result
 
-    before = snapshot(list_users(client)) if params['report'] else None
+    fields = accepts_fields(settings.version)
+    before = snapshot(list_users(client, fields)) if params['report'] else None
     client.post('ldap.syncNow', timeout=params['sync_timeout'])
     result['synced'] = True
     if before is None:
         result['changed'] = True
         return result
-    users_after = list_users(client)
-    report = compare(before, snapshot(users_after))
+    after = snapshot(list_users(client, fields))
+    report = compare(before, after)
     if params['report_skipped']:
         password = settings.value(PASSWORD)
         if isinstance(password, str) and password:
             client.add_secret(password)
-        skipped, note = find_skipped(settings.values, users_after, redact=client.redact)
+        skipped, note = find_skipped(settings.values, after.values(), redact=client.redact)
         add_skipped(report, skipped, note)
         if note:
             module.warn(note)

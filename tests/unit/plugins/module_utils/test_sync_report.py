@@ -1,4 +1,6 @@
 """Unit tests of the sync report (users before/after an LDAP sync)."""
+import json
+
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _sync_report as sync_report
 
 
@@ -53,31 +55,65 @@ def test_reactivated_and_removed_users():
 
 
 class PagedClient:
-    """Answers users.list like the server: count/offset/total, at most page_size per page."""
+    """Answers users.list as the server's getPaginationItems does: count=0 is every user where
+    API_Allow_Infinite_Count is on, else API_Default_Count; any count is capped at API_Upper_Count_Limit."""
 
-    def __init__(self, users):
+    def __init__(self, users, infinite=True, upper=100, default=50):
         self.users = users
+        self.infinite, self.upper, self.default = infinite, upper, default
         self.calls = []
 
     def get(self, path, params):
         self.calls.append((path, dict(params)))
-        offset, count = params["offset"], params["count"]
-        page = self.users[offset:offset + count]
+        offset, count = params["offset"], min(params["count"], self.upper)
+        if count == 0 and not self.infinite:
+            count = self.default
+        page = self.users[offset:offset + count] if count else self.users[offset:]
         return {"users": page, "count": len(page), "offset": offset, "total": len(self.users), "success": True}
 
 
-def test_list_users_pages_by_100_and_costs_one_request_per_page():
-    users = [user(str(i), "u%03d" % i) for i in range(250)]
+def test_list_users_asks_for_every_user_at_once_with_the_report_fields():
+    users = [user(str(i), "u%05d" % i) for i in range(10000)]
     client = PagedClient(users)
     assert [u["_id"] for u in sync_report.list_users(client)] == [u["_id"] for u in users]
-    assert [c[1]["offset"] for c in client.calls] == [0, 100, 200]
-    assert all(c[0] == "users.list" and c[1]["count"] == 100 for c in client.calls)
+    assert client.calls == [("users.list", {"count": 0, "offset": 0, "sort": '{"_id":1}',
+                                            "fields": sync_report.REPORT_FIELDS})]
+    assert json.loads(sync_report.REPORT_FIELDS) == {"username": 1, "name": 1, "emails": 1, "active": 1, "roles": 1,
+                                                     "ldap": 1}
 
 
-def test_list_users_of_exactly_one_page_costs_one_request():
-    client = PagedClient([user(str(i), "u%d" % i) for i in range(100)])
-    assert len(sync_report.list_users(client)) == 100
-    assert len(client.calls) == 1
+def test_list_users_reads_large_pages_when_the_server_refuses_count_0():
+    users = [user(str(i), "u%03d" % i) for i in range(250)]
+    client = PagedClient(users, infinite=False)
+    assert [u["_id"] for u in sync_report.list_users(client, fields=False)] == [u["_id"] for u in users]
+    # the refused count=0 answers API_Default_Count (50); then pages capped at API_Upper_Count_Limit (100)
+    assert [(c[1]["count"], c[1]["offset"]) for c in client.calls] == [
+        (0, 0), (sync_report.LARGE_PAGE, 50), (sync_report.LARGE_PAGE, 150)]
+    assert all(c[0] == "users.list" and "fields" not in c[1] for c in client.calls)
+    # a server whose upper limit is raised answers the rest in one page
+    raised = PagedClient(users, infinite=False, upper=5000)
+    assert len(list(sync_report.list_users(raised))) == 250 and len(raised.calls) == 2
+
+
+def test_list_users_of_an_empty_or_exactly_full_page_costs_one_request():
+    for users in ([], [user(str(i), "u%d" % i) for i in range(50)]):
+        client = PagedClient(users, infinite=False)
+        assert len(list(sync_report.list_users(client))) == len(users)
+        assert len(client.calls) == 1
+
+
+def test_fields_go_only_to_servers_before_9_0_which_refuses_the_parameter():
+    assert sync_report.accepts_fields((8, 8, 1)) and sync_report.accepts_fields((7, 10, 0))
+    assert not sync_report.accepts_fields((9, 0, 0))
+
+
+def test_a_snapshot_keeps_one_small_tuple_per_user_and_nothing_of_the_rest():
+    listed = user("7", "alice", roles=("user", "admin", "user"), email="Alice@example.org", status="online",
+                  lastLogin="2030-01-01", avatarETag="x", services={"ldap": {"id": "abc", "idAttribute": "uid"}})
+    rows = sync_report.snapshot(iter([listed]))
+    assert rows == {"7": sync_report.UserRow("alice", "Alice", ("Alice@example.org",), True, ("admin", "user"),
+                                             True, "abc")}
+    assert type(rows["7"]).__mro__[1] is tuple and not hasattr(rows["7"], "__dict__")
 
 
 def test_every_list_names_the_first_50_by_username_and_counts_the_rest():

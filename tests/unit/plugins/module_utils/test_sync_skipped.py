@@ -2,6 +2,7 @@
 tests/integration/test_sync_report_names.py); here: the classification and that nothing fails a sync."""
 import socket
 
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _sync_report as sync_report
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _sync_skipped as sync_skipped
 from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     DirectoryError, DirectorySettings, Entry, sync_search_attributes,
@@ -30,8 +31,14 @@ def rc_user(username, ldap=True, email=None, ldap_id=None):
     return user
 
 
+def rows(users):
+    return sync_report.snapshot(users).values()
+
+
 def classify(entries, users, **values):
-    return sync_skipped.skipped_entries(DirectorySettings(dict(OPENLDAP, **values)), entries, users)
+    skipped, assumed = sync_skipped.skipped_entries(DirectorySettings(dict(OPENLDAP, **values)), entries, rows(users))
+    assert assumed == 0
+    return skipped
 
 
 def test_an_entry_without_e_mail_is_skipped_with_the_servers_reason():
@@ -57,12 +64,33 @@ def test_synced_users_are_matched_by_ldap_id_username_or_e_mail():
 
 
 def test_an_unlinked_local_user_with_the_same_username_explains_the_skip():
-    skipped = classify([entry('dave', 'dave@example.org')], [rc_user('dave', ldap=False, email='d@local')])
+    linked = rc_user('alice')  # the listing tells linked users apart
+    skipped = classify([entry('dave', 'dave@example.org')], [linked, rc_user('dave', ldap=False, email='d@local')])
     assert "a Rocket.Chat user 'dave' with the same username exists and is not linked to LDAP" in skipped[0]['reason']
     assert 'LDAP_Background_Sync_Merge_Existent_Users' in skipped[0]['reason']
     by_email = classify([entry('erin', 'erin@example.org')],
-                        [rc_user('erin.local', ldap=False, email='erin@example.org')])
+                        [linked, rc_user('erin.local', ldap=False, email='erin@example.org')])
     assert 'same e-mail address' in by_email[0]['reason']
+
+
+def test_a_listing_without_ldap_links_takes_name_matches_as_synced_and_says_so(monkeypatch):
+    # Rocket.Chat's users.list (fields ignored) lists neither `ldap` nor services: no user looks linked
+    listed = [rc_user('alice', ldap=False), rc_user('bob', ldap=False, email='robert@example.org')]
+    entries = [entry('alice', 'alice@example.org'), entry('bob', 'bob@example.org'), entry('oscar')]
+    settings = DirectorySettings(OPENLDAP)
+    skipped, assumed = sync_skipped.skipped_entries(settings, entries, rows(listed))
+    assert [s['username'] for s in skipped] == ['oscar'] and assumed == 2
+
+    class Conn:
+        def search(self, *args, **kwargs):
+            return entries
+
+        def close(self):
+            pass
+    monkeypatch.setattr(sync_skipped, 'open_service_connection', lambda _settings: Conn())
+    skipped, note = sync_skipped.find_skipped(dict(OPENLDAP, LDAP_BaseDN='dc=example,dc=org'), rows(listed))
+    assert [s['username'] for s in skipped] == ['oscar']
+    assert note.startswith('users.list does not say which users are linked to LDAP') and '2 directory entries' in note
 
 
 def test_new_users_not_imported_when_the_import_is_off():
@@ -101,7 +129,7 @@ def test_find_skipped_classifies_the_entries_the_sync_search_admits(monkeypatch)
     conn = Conn()
     monkeypatch.setattr(sync_skipped, 'open_service_connection', lambda _settings: conn)
     skipped, note = sync_skipped.find_skipped(dict(OPENLDAP, LDAP_BaseDN='dc=example,dc=org',
-                                                   LDAP_Search_Page_Size=0), [rc_user('alice')])
+                                                   LDAP_Search_Page_Size=0), rows([rc_user('alice')]))
     assert note is None and [s['username'] for s in skipped] == ['oscar']
     assert skipped[0]['reason'].startswith('no e-mail attribute')
     (base, search_filter, kwargs), = conn.searches
