@@ -9,16 +9,65 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import is_secret
 from ansible_collections.chatops.rocketchat.plugins.module_utils._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure, RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils._connection import (
     CONNECTION_ARGSPEC, CONNECTION_MUTUALLY_EXCLUSIVE, CONNECTION_REQUIRED_BY, CONNECTION_REQUIRED_ONE_OF,
     CONNECTION_REQUIRED_TOGETHER, client_from_module, refuse_credentials_in_url, url_credentials,
 )
+
+
+# A private key pasted anywhere (a CA certificate field): from its BEGIN line to its END line, or to the end.
+_PRIVATE_KEY = re.compile(r'-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END \1-----|$)', re.S)
+
+
+def pasted_secrets(arguments):
+    """The secrets given where no option is ``no_log``: every private-key PEM block in any text, and the value
+    of each password-type setting id in a raw ``settings`` map (which the modules refuse). Ansible then masks
+    them in every result, message and the ``invocation`` it reports."""
+    found = set()
+    pending = [arguments]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            settings = value.get('settings')
+            if isinstance(settings, dict):
+                found.update(str(item) for key, item in settings.items()
+                             if isinstance(key, str) and is_secret(key) and item not in (None, ''))
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
+        elif isinstance(value, str):
+            found.update(match.group(0) for match in _PRIVATE_KEY.finditer(value))
+    return found
+
+
+class _Module(AnsibleModule):
+    """An AnsibleModule that hides ``pasted_secrets`` of the task's raw arguments in whatever it returns,
+    also when Ansible's own argument checks fail first."""
+
+    def __init__(self, pasted, *args, **kwargs):
+        self._pasted = pasted
+        super(_Module, self).__init__(*args, **kwargs)
+
+    def _hide_pasted(self):
+        if not hasattr(self, 'no_log_values'):
+            self.no_log_values = set()
+        self.no_log_values.update(self._pasted)
+
+    def exit_json(self, **kwargs):
+        self._hide_pasted()
+        super(_Module, self).exit_json(**kwargs)
+
+    def fail_json(self, msg, **kwargs):
+        self._hide_pasted()
+        super(_Module, self).fail_json(msg, **kwargs)
 
 
 def run_module(argument_spec, run, requirements=(), connection='required', **module_kwargs):
@@ -38,7 +87,8 @@ def run_module(argument_spec, run, requirements=(), connection='required', **mod
     spec = dict(CONNECTION_ARGSPEC)
     if optional:
         spec['api_url'] = dict(spec['api_url'], required=False)
-    if url_credentials(_task_arguments().get('api_url') or os.environ.get('ROCKETCHAT_URL')):
+    arguments = _task_arguments()
+    if url_credentials(arguments.get('api_url') or os.environ.get('ROCKETCHAT_URL')):
         # a URL with a password: hidden from the invocation Ansible reports, also when one of its own
         # argument checks fails before the module refuses the URL
         spec['api_url'] = dict(spec['api_url'], no_log=True)
@@ -49,7 +99,7 @@ def run_module(argument_spec, run, requirements=(), connection='required', **mod
     module_kwargs['required_one_of'] = ([] if optional else CONNECTION_REQUIRED_ONE_OF) + \
         list(module_kwargs.get('required_one_of') or [])
     module_kwargs['required_by'] = dict(CONNECTION_REQUIRED_BY, **(module_kwargs.get('required_by') or {}))
-    module = AnsibleModule(argument_spec=spec, **module_kwargs)
+    module = _Module(pasted_secrets(arguments), argument_spec=spec, **module_kwargs)
     refuse_credentials_in_url(module)
 
     for name, has_it, import_error in (('requests', HAS_REQUESTS, REQUESTS_IMPORT_ERROR),) + tuple(requirements):

@@ -7,6 +7,8 @@ Pure Python (no ``cryptography``, which is not a runtime dependency of the colle
 blocks are decoded and just enough of the DER read (RFC 5280: Certificate -> tbsCertificate ->
 subject) to name the subject the way RFC 4514 writes it (``CN=Corp Root CA,O=Corp,C=US``). The
 fingerprint is the SHA-256 of the DER bytes, as ``openssl x509 -fingerprint -sha256`` prints it.
+Whether a CA certificate setting can be used at all is the standard library's ``ssl`` to say
+(``certificate_problem``): OpenSSL reads each block as the server's TLS stack would.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,8 +19,13 @@ import base64
 import binascii
 import hashlib
 import re
+import ssl
 
 PEM_BLOCK = re.compile(r'-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----', re.S)
+
+# Any PEM block (its label) and a private key's label: a key pasted into a CA field is named, never shown.
+_ANY_BLOCK = re.compile(r'-----BEGIN ([A-Z0-9 ]+)-----(?:.*?-----END \1-----)?', re.S)
+_KEY_LABEL = re.compile(r'(?:^|\s)PRIVATE KEY$')
 
 # Attribute types by OID: the short names of RFC 4514, and OpenSSL's for a few more (other types are
 # written as their dotted OID, as RFC 4514 says).
@@ -167,3 +174,27 @@ def describe_certificates(text):
         return 'unreadable CA certificate text (%d characters, SHA-256 of the text %s)' % (
             len(text), fingerprint(text.encode('utf-8')))
     return '; '.join(shown)
+
+
+def certificate_problem(text):
+    """None when ``text`` is one or more PEM certificates and nothing else, each one OpenSSL (the standard
+    library's ``ssl``) loads as a trust anchor; else the problem, which never quotes the text (it may hold a
+    private key pasted by mistake: only that a key block was found is said)."""
+    labels = [match.group(1) for match in _ANY_BLOCK.finditer(text)]
+    keys = [label for label in labels if _KEY_LABEL.search(label)]
+    if keys:
+        return ('holds a private key (a "-----BEGIN %s-----" block), which must never be given here; only the CA '
+                'certificate belongs in this field' % keys[0])
+    blocks = PEM_BLOCK.findall(text)
+    if not blocks:
+        return 'no "-----BEGIN CERTIFICATE-----" block found'
+    if _ANY_BLOCK.sub('', text).strip() or len(labels) != len(blocks):
+        return 'text outside the certificate blocks'
+    for number, body in enumerate(blocks, 1):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        try:
+            context.load_verify_locations(
+                cadata='-----BEGIN CERTIFICATE-----%s-----END CERTIFICATE-----\n' % body)
+        except (ssl.SSLError, ValueError):
+            return 'certificate %d cannot be read: it is truncated or corrupt' % number
+    return None

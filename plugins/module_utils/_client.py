@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import email.utils
 import hashlib
 import json
 import os
@@ -389,7 +390,23 @@ class RocketChatClient:
         error = reply.get('error') or reply.get('message') or 'request failed'
         if not isinstance(error, str):
             error = json.dumps(error)
+        refused = self._credentials_refused(path, response.status_code)
+        if refused:
+            error = '%s (%s)' % (refused, error)
         return self._error(method, path, response.status_code, error, reply.get('errorType'), reply.get('details'))
+
+    def _credentials_refused(self, path, status):
+        """What to check when the server refused the credentials (a failed login, or HTTP 401), naming the options."""
+        if path == api_path('login') and status in (400, 401, 403):
+            return ('api_username/api_password: the server refused the login of %r (wrong user name or password, '
+                    'or the account cannot log in with a password)' % self._username)
+        if status != 401:
+            return None
+        if self._logged_in:
+            return ('the login token of api_username %r stopped working during the run (logged out or expired '
+                    'on the server)' % self._username)
+        return ('api_user_id/api_token: the server refused the token (wrong, expired or revoked, or not the '
+                'token of that user id)')
 
     def _send(self, method, path, params=None, body=None, read_only=False, headers=None, timeout=None):
         """Send one request, retrying rate limits and transient faults; returns (response, JSON object).
@@ -431,7 +448,9 @@ class RocketChatClient:
                     raise self._unanswered(method, path, '%s after the request was sent (%s)' % (
                         self._what_broke(exc, timeout), type(exc).__name__),
                         advice='a longer timeout may help' if isinstance(exc, requests.Timeout) else None)
-                problem = 'connection error (%s)' % type(exc).__name__
+                problem = ('no reply from api_url %s within timeout=%s s (%s)' % (self.url, timeout, type(exc).__name__)
+                           if isinstance(exc, requests.Timeout) else
+                           'cannot connect to api_url %s (%s)' % (self.url, type(exc).__name__))
                 wait = min(2.0 ** (attempt - 1), 30.0)
             except requests.RequestException as exc:
                 if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
@@ -454,7 +473,9 @@ class RocketChatClient:
                                                   'timeout does not')
                 elif response.status_code in TRANSIENT_STATUSES:
                     problem = 'HTTP %d' % response.status_code
-                    wait = min(2.0 ** (attempt - 1), 30.0)
+                    wait = self._retry_after(response)
+                    if wait is None:
+                        wait = min(2.0 ** (attempt - 1), 30.0)
             if problem is None:
                 return response, self._json(method, path, response)
             # The margin is slept and counted, but not part of the bound: a reset exactly max_retry_wait
@@ -483,14 +504,33 @@ class RocketChatClient:
                                                  'again%s' % (what, ' (%s)' % advice if advice else ''), 'no-reply')
 
     def _rate_limit_wait(self, response):
-        """Seconds until the rate-limit window resets: X-RateLimit-Reset (epoch ms), else the body text."""
+        """Seconds until the rate-limit window resets: Rocket.Chat's X-RateLimit-Reset (epoch ms), else the
+        Retry-After a proxy sends (RFC 9110: seconds or an HTTP date), else the body text, else 1."""
         reset = response.headers.get('X-RateLimit-Reset')
         try:
             return max(float(reset) / 1000.0 - self._clock(), 0.0)
         except (TypeError, ValueError):
             pass
+        retry_after = self._retry_after(response)
+        if retry_after is not None:
+            return retry_after
         match = _WAIT_IN_TEXT.search(response.text or '')
         return float(match.group(1)) if match else 1.0
+
+    def _retry_after(self, response):
+        """The reply's Retry-After in seconds from now (delay-seconds or an HTTP date), or None."""
+        value = (response.headers.get('Retry-After') or '').strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return float(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        return max(when.timestamp() - self._clock(), 0.0)
 
     def _json(self, method, path, response):
         try:
