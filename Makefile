@@ -19,11 +19,14 @@ PYTHON_NEWEST := 3.12
 PYTHON_OLDEST := 3.11
 VENV := .venv
 VENV_OLDEST := .venv-oldest
+# galaxy-importer with the ansible-lint and ansible-doc it runs (make test-importer).
+VENV_IMPORTER := .venv-importer
 # Left out of .venv-oldest: they need (and would pull in) the newest ansible-core.
 NEWEST_ONLY_REQUIREMENTS := ansible-core ansible-lint molecule antsibull-changelog
 space := $() $()
 
 COLLECTION := chatops/rocketchat
+GALAXY_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
 # A tree where the collection is importable as ansible_collections.chatops.rocketchat (pytest,
 # ansible-playbook, ansible-lint, ansible-doc): a symlink to the working tree.
 COLLECTIONS_PATH := $(CURDIR)/build/collections
@@ -50,7 +53,8 @@ ANSIBLE_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS_PATH) PATH=$(CURDIR)/$(VEN
 .PHONY: help
 help:
 	@echo "make test              unit, contract and integration tests (newest and oldest ansible-core),"
-	@echo "                       ansible-test sanity, ansible-lint, ansible-doc, changelog lint, molecule"
+	@echo "                       ansible-test sanity, ansible-lint, ansible-doc, the release notes,"
+	@echo "                       galaxy-importer on the built tarball, molecule"
 	@echo "make demo              run the demo"
 	@echo "make sandbox           start slapd and the Rocket.Chat sandbox in the background"
 	@echo "                       (SANDBOX_ARGS=\"--version 8.5.0 --license none ...\"; see README.md)"
@@ -60,7 +64,7 @@ help:
 	@echo "make collection-tree   build/collections/ansible_collections/chatops/rocketchat -> ."
 	@echo "make collection-build  build the collection tarball into build/dist/"
 	@echo "make test-unit | test-contract | test-integration | test-sanity | test-lint |"
-	@echo "     test-docs | test-changelog | test-molecule      one step of make test"
+	@echo "     test-docs | test-changelog | test-importer | test-molecule   one step of make test"
 	@echo "make changelog         fold changelogs/fragments into the release notes, regenerate CHANGELOG.md"
 	@echo "make clean             remove build output (keeps the venvs); make distclean also the venvs"
 
@@ -103,10 +107,10 @@ collection-install: collection-build
 # --- make test ---------------------------------------------------------------------------------
 
 .PHONY: test test-start test-unit test-contract test-integration test-sanity test-lint test-docs \
-	test-changelog test-molecule
+	test-changelog test-importer test-molecule
 
 test: test-start test-unit test-contract test-integration test-sanity test-lint test-docs \
-	test-changelog test-molecule
+	test-changelog test-importer test-molecule
 	@tools/test-summary.py $$(find $(REPORTS) -name '*.xml' | sort)
 
 test-start: venv collection-tree oracles
@@ -166,12 +170,22 @@ test-changelog: $(VENV)/.stamp
 # Fold the fragments into the release notes of galaxy.yml's version (created, or updated until it is
 # published) and regenerate CHANGELOG.md. New modules come from their version_added, the role and
 # playbooks from "add object.role" / "add object.playbook" fragments.
-GALAXY_VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
 .PHONY: changelog
 changelog: $(VENV)/.stamp
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH antsibull-changelog release --version $(GALAXY_VERSION) \
 		--update-existing --reload-plugins --refresh-plugins prevent-removal
 	rm -f changelogs/.plugin-cache.yaml
+
+# galaxy-importer on the built tarball, as Galaxy runs it on upload (ansible-doc and ansible-lint from
+# its venv; its ansible-test step needs containers and stays off). It exits 0 whatever it finds, so
+# tools/check_importer.py fails on any warning or error in its log (build/importer/importer.log).
+$(VENV_IMPORTER)/.stamp: tools/requirements-importer.txt tools/make-venv.sh tools/find-python.sh
+	tools/make-venv.sh $(VENV_IMPORTER) $(PYTHON_NEWEST) -r tools/requirements-importer.txt
+
+test-importer: $(VENV_IMPORTER)/.stamp collection-build
+	@echo "==> galaxy-importer on the built collection"
+	PATH=$(CURDIR)/$(VENV_IMPORTER)/bin:$$PATH $(VENV_IMPORTER)/bin/python tools/check_importer.py \
+		$(DIST)/chatops-rocketchat-$(GALAXY_VERSION).tar.gz $(CURDIR)/build/importer
 
 # Molecule scenarios that run here (the docker scenario needs Docker, which CI machines lack).
 # Their own ANSIBLE_HOME: molecule installs the collection there, and a copy in ~/.ansible would
@@ -208,4 +222,4 @@ clean:
 	find . -path ./.venv -prune -o -path ./.venv-oldest -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(VENV_OLDEST)
+	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_IMPORTER)
