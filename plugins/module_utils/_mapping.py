@@ -29,7 +29,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import (
     parse_stored_map, plan_map, render_map, serialize_map, team_main_room_warning, unique,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE
-from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi, apply_settings
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
 
 
 def _text(value):
@@ -92,7 +92,7 @@ class _Run:
             self.fail("LDAP group mappings are an Enterprise feature: the workspace has no active %r licence "
                       "module (licenses.info), so the server neither registers nor applies %s"
                       % (LDAP_ENTERPRISE, family.map_setting), licensed=False)
-        self.snapshot = self.api.read()
+        self.snapshot = self.api.snapshot
         self.read_candidate()
         if not self.snapshot.present(family.map_setting):
             self.fail("the server does not offer the setting %s (hidden or not registered); nothing can be "
@@ -293,8 +293,8 @@ class _Run:
         options[family.map_setting] = "mappings"
         for warning in self.warnings:
             module.warn(warning)
-        applied = apply_settings(self.client, desired, self.family.owner, check_mode=module.check_mode,
-                                 want_diff=module._diff, options=options, warn=module.warn, snapshot=self.snapshot)
+        applied = self.api.plan(desired, self.family.owner, options=options).apply(want_diff=module._diff,
+                                                                                     warn=module.warn)
         changed_ids = applied["changed_ids"]
         diff = diff_maps(before_map, after_map) if family.map_setting in changed_ids else diff_maps({}, {})
         lines = describe_diff(diff, family, exclusive=self.params["exclusive"], check_mode=module.check_mode)
@@ -306,6 +306,7 @@ class _Run:
         result = self.result
         result.update(
             changed=applied["changed"],
+            drift_ids=applied["drift_ids"],
             mappings=[{"group": g, family.plural: list(v)} for g, v in after_map.items()],
             mapping_changes=diff,
             changes=lines,

@@ -427,7 +427,7 @@ def merge_raw_settings(desired, names, raw_settings, coerce_values=False):
     Each id is given once, by an option or by the map. Passwords are refused: the map is not kept
     out of logs, and Ansible logs module arguments before the module could hide them. With ``coerce_values``
     each value becomes its native type now (``coerce``; unknown ids refused), for callers that do
-    not hand the result to ``settings_api.apply_settings``, which does that itself and lists every
+    not hand the result to ``_settings_api.SettingsApi.plan``, which does that itself and lists every
     problem at once. Returns ``(desired, names)``.
     """
     for setting_id, value in (raw_settings or {}).items():

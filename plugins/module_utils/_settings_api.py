@@ -5,9 +5,9 @@
 
 ``SettingsApi.read()`` costs two requests (the settings list and the metadata method),
 ``write()`` one (bulk ``POST /api/v1/settings`` on 8.6+, ``saveSettings`` before) plus one
-read-back, whatever the number of settings. ``apply_settings()`` is the whole declarative run
-that modules owning settings share: validate everything, plan, diff, write (or not, in check
-mode), verify.
+read-back, whatever the number of settings. ``SettingsApi.plan()`` is the one contract for applying
+settings that every module writing them shares: validate everything and compare (``Plan``), then
+``Plan.apply()`` diffs, writes (or not, in check mode) and verifies.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,7 +16,7 @@ __metaclass__ = type
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_ENTERPRISE, SETTINGS, in_admin_ui_order, is_secret, may_be_masked
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure, RocketChatError
-from ansible_collections.chatops.rocketchat.plugins.module_utils._families import OWNER
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import OWNER, ids_owned_by
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
     UNREADABLE, coerce, describe_changes, diff, masked, plan, same,
 )
@@ -81,10 +81,70 @@ class Snapshot(object):
 
 
 class SettingsApi(object):
-    """LDAP settings over a ``RocketChatClient``."""
+    """LDAP settings over a ``RocketChatClient``: read them, plan a change, write it."""
 
     def __init__(self, client):
         self.client = client
+        self._snapshot = None
+
+    @property
+    def snapshot(self):
+        """The settings as this run first read them (read on first use)."""
+        if self._snapshot is None:
+            self._snapshot = self.read()
+        return self._snapshot
+
+    def plan(self, desired, owner, reset=False, secrets='always', options=None):
+        """The ``Plan`` that brings the settings ``owner`` (a module name) owns to ``desired`` ``{id: value}``.
+
+        ``options`` maps ids to the option names errors should show. ``reset``: the ids ``owner`` owns that
+        are not in ``desired`` go back to their default, except passwords (never given by an export, so
+        resetting them would break the bind) and values the server masks (nothing to compare with).
+        ``secrets`` decides for passwords the server will not disclose: ``always`` writes them, ``on_create``
+        only when they have no value. Other masked settings given (the bind DN, the CA certificate) are
+        always written, with one warning that they cannot be verified. Every input is validated here, at
+        once (``ModuleFailure`` listing every problem); nothing is written until ``Plan.apply``.
+        """
+        options = options or {}
+        snapshot = self.snapshot
+        wanted = _validated(snapshot, desired, owner, options)
+        warnings = []
+        for setting_id in ids_owned_by(owner) if reset else ():
+            if setting_id in wanted or not snapshot.present(setting_id) or snapshot.unlicensed(setting_id) or \
+                    is_secret(setting_id) or snapshot.value(setting_id) is UNREADABLE:
+                continue
+            default = SETTINGS[setting_id].default
+            if snapshot.blocked(setting_id):
+                if not same(setting_id, default, snapshot.value(setting_id)):
+                    warnings.append('%s is blocked on the server and was left as it is (reset_unspecified).'
+                                    % setting_id)
+                continue
+            wanted[setting_id] = default
+
+        current = dict((setting_id, snapshot.value(setting_id)) for setting_id in wanted)
+        # Check mode writes nothing, so the warnings say what a real run does.
+        sent = 'would be sent' if self.client.check_mode else 'is sent'
+        unverifiable = []
+        for setting_id in sorted(i for i, value in current.items() if value is UNREADABLE):
+            if not is_secret(setting_id):
+                unverifiable.append(setting_id)
+            elif secrets == 'on_create':
+                current[setting_id] = wanted[setting_id]  # it has a value: leave it alone
+            else:
+                unverifiable.append(setting_id)
+                warnings.append('%s cannot be read back from this server, so it %s on every run '
+                                '(bind_password_update=on_create sends it only when no value is stored).'
+                                % (setting_id, sent))
+        shown = [i for i in unverifiable if not is_secret(i)]
+        if shown:
+            warnings.append('%s cannot be read back from this server (it masks secret settings), so the stored value '
+                            'cannot be verified: when given, it %s on every run.' % (', '.join(shown), sent))
+        changes = plan(wanted, current)
+        for setting_id in sorted(changes):
+            if snapshot.env_owned(setting_id):
+                warnings.append('%s is set by an environment variable (OVERWRITE_SETTING_%s): the value written now '
+                                'is replaced by the environment value at the next restart.' % (setting_id, setting_id))
+        return Plan(self, changes, current, frozenset(i for i in changes if i in unverifiable), warnings, options)
 
     def read(self):
         """A ``Snapshot`` of every ``LDAP_*`` setting (2 requests, plus version and licence once per client)."""
@@ -139,11 +199,21 @@ class SettingsApi(object):
             if is_secret(setting_id):
                 self.client.add_secret(value)
         items = [{'_id': setting_id, 'value': value} for setting_id, value in sorted(changes.items())]
-        if self.client.server_version >= BULK_WRITE_SINCE:
-            self.client.post('settings', {'settings': items})
-        else:
-            self.client.method_call('saveSettings', [items])
-        after = self.read_values()
+        try:
+            if self.client.server_version >= BULK_WRITE_SINCE:
+                self.client.post('settings', {'settings': items})
+            else:
+                self.client.method_call('saveSettings', [items])
+        except RocketChatError as exc:
+            if exc.error_type != 'no-reply':
+                raise
+            # The request left and no reply came: the server may hold the new values.
+            raise ModuleFailure(exc.message, changed=True, **exc.to_result())
+        try:
+            after = self.read_values()
+        except RocketChatError as exc:
+            raise ModuleFailure('The settings were written, but reading them back failed, so whether the server '
+                                'stored them is not known: %s' % exc.message, changed=True, **exc.to_result())
         not_taken = sorted(setting_id for setting_id, value in changes.items()
                            if setting_id not in after or
                            (after[setting_id] is not UNREADABLE and not same(setting_id, value, after[setting_id])))
@@ -172,27 +242,55 @@ def _check_privileges(snapshot):
                             'permission (an admin account).')
 
 
-def apply_settings(client, desired, owner, check_mode=False, want_diff=False, options=None, reset_ids=(),
-                   secret_update='always', warn=None, snapshot=None):
-    """Bring the settings ``owner`` (a module name) owns to ``desired`` ``{id: value}``.
+class Plan(object):
+    """The settings one run writes, made by ``SettingsApi.plan``; ``apply()`` writes them.
 
-    ``options`` maps ids to the option names errors should show. ``reset_ids`` are ids that go
-    back to their default when not in ``desired``, except passwords (never given by an export, so
-    resetting them would break the bind) and values the server masks (nothing to compare with).
-    ``secret_update`` decides for passwords the server will not disclose: ``always`` writes them,
-    ``on_create`` only when they have no value. Other masked settings given (the bind DN, the CA
-    certificate) are always written, with one warning that they cannot be verified.
-    Every input is validated before anything is written; in check mode nothing is written.
-    Returns the module result: ``changed``, ``changed_ids``, ``unverified_ids`` (the changed ids written
-    only because the server does not disclose their stored value), ``previous`` (masked), ``changes``
-    (one line per changed setting), ``diff`` (when ``want_diff``), and the snapshot as ``_snapshot`` (pop
-    it before returning it). Ids, maps and lines are in the admin UI's order; values are shown as
-    ``reconcile.mask`` shows them (no secret, no CA certificate text).
+    ``changes``: ``{id: value}`` to write; ``current``: ``{id: stored value}`` they were compared with;
+    ``unverified``: the changed ids written only because the server does not disclose their stored value;
+    ``warnings``: what a person should know before it happens (masked values, blocked ids left as they
+    are, values an environment variable overrides), worded for check mode when the client is in it.
     """
-    options = options or {}
-    warn = warn or (lambda text: None)
-    api = SettingsApi(client)
-    snapshot = snapshot or api.read()
+
+    def __init__(self, api, changes, current, unverified, warnings, options):
+        self.api = api
+        self.changes = changes
+        self.current = current
+        self.unverified = unverified
+        self.warnings = warnings
+        self.options = options
+
+    @property
+    def changed_ids(self):
+        return in_admin_ui_order(self.changes)
+
+    @property
+    def drift_ids(self):
+        """The changed ids whose stored value differed: the unverified ones are written on every run, so a
+        caller deciding whether the configuration drifted (the role's sync on change) leaves them out."""
+        return [i for i in self.changed_ids if i not in self.unverified]
+
+    def apply(self, want_diff=False, warn=None):
+        """Pass each warning to ``warn`` (e.g. ``module.warn``), write the changes (unless the client is in
+        check mode) and return the module result:
+        ``changed``, ``changed_ids``, ``drift_ids``, ``unverified_ids``, ``previous`` (masked), ``changes``
+        (one line per changed setting) and ``diff`` (when ``want_diff``). Ids, maps and lines are in the
+        admin UI's order; values are shown as ``_reconcile.mask`` shows them (no secret, no CA certificate)."""
+        for warning in self.warnings if warn else ():
+            warn(warning)
+        changes, current = self.changes, self.current
+        result = dict(changed=bool(changes), changed_ids=self.changed_ids, drift_ids=self.drift_ids,
+                      unverified_ids=[i for i in self.changed_ids if i in self.unverified],
+                      previous=masked(dict((i, current[i]) for i in changes)),
+                      changes=describe_changes(current, changes, self.options))
+        if want_diff:
+            result['diff'] = diff(current, changes)
+        if changes and not self.api.client.check_mode:
+            self.api.write(changes)
+        return result
+
+
+def _validated(snapshot, desired, owner, options):
+    """``desired`` as the server stores it, or ``ModuleFailure`` naming every option it cannot take."""
     problems = []
     invalid = []
     wanted = {}
@@ -214,53 +312,7 @@ def apply_settings(client, desired, owner, check_mode=False, want_diff=False, op
     if problems:
         raise ModuleFailure('Invalid input, nothing was written:\n- ' + '\n- '.join(problems),
                             problems=problems, invalid=invalid)
-
-    for setting_id in reset_ids:
-        if setting_id in wanted or not snapshot.present(setting_id) or snapshot.unlicensed(setting_id) or \
-                is_secret(setting_id) or snapshot.value(setting_id) is UNREADABLE:
-            continue
-        default = SETTINGS[setting_id].default
-        if snapshot.blocked(setting_id):
-            if not same(setting_id, default, snapshot.value(setting_id)):
-                warn('%s is blocked on the server and was left as it is (reset_unspecified).' % setting_id)
-            continue
-        wanted[setting_id] = default
-
-    current = dict((setting_id, snapshot.value(setting_id)) for setting_id in wanted)
-    # Check mode writes nothing, so the warnings say what a real run does.
-    sent = 'would be sent' if check_mode else 'is sent'
-    unverifiable = []
-    for setting_id in sorted(i for i, value in current.items() if value is UNREADABLE):
-        if not is_secret(setting_id):
-            unverifiable.append(setting_id)
-        elif secret_update == 'on_create':
-            current[setting_id] = wanted[setting_id]  # it has a value: leave it alone
-        else:
-            unverifiable.append(setting_id)
-            warn('%s cannot be read back from this server, so it %s on every run '
-                 '(bind_password_update=on_create sends it only when no value is stored).' % (setting_id, sent))
-    shown = [i for i in unverifiable if not is_secret(i)]
-    if shown:
-        warn('%s cannot be read back from this server (it masks secret settings), so the stored value cannot be '
-             'verified: when given, it %s on every run.' % (', '.join(shown), sent))
-    changes = plan(wanted, current)
-    for setting_id in sorted(changes):
-        if snapshot.env_owned(setting_id):
-            warn('%s is set by an environment variable (OVERWRITE_SETTING_%s): the value written now is replaced '
-                 'by the environment value at the next restart.' % (setting_id, setting_id))
-
-    # Written only because the stored value could not be compared: a caller deciding whether the
-    # configuration drifted (the role's sync on change) leaves these out.
-    result = dict(changed=bool(changes), changed_ids=in_admin_ui_order(changes),
-                  unverified_ids=in_admin_ui_order(i for i in changes if i in unverifiable),
-                  previous=masked(dict((i, current[i]) for i in changes)),
-                  changes=describe_changes(current, changes, options))
-    if want_diff:
-        result['diff'] = diff(current, changes)
-    if changes and not check_mode:
-        api.write(changes)
-    result['_snapshot'] = snapshot
-    return result
+    return wanted
 
 
 def _manageability_problem(snapshot, setting_id, owner, option):

@@ -141,6 +141,15 @@ mappings:
   type: list
   elements: dict
   sample: [{"group": "developers", "channels": ["dev", "releases"]}]
+drift_ids:
+  description:
+    - The ids of the settings (the map setting included) whose stored value differed from the task's, so that the
+      task wrote them (or would, in check mode); settings written only because the server does not disclose them
+      are left out. The C(chatops.rocketchat.ldap) role counts drift from this.
+  returned: success
+  type: list
+  elements: str
+  sample: [LDAP_Sync_User_Data_ChannelsMap]
 mapping_changes:
   description: Groups added, removed and changed.
   returned: success

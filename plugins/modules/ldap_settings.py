@@ -159,6 +159,14 @@ changes:
     - 'set connection.host (LDAP_Host): "old.example.org" -> "ldap.example.org"'
     - 'set connection.ca_cert (LDAP_CA_Cert): "" -> "CA certificate CN=Corp Root CA,O=Corp, SHA-256 AB:CD:..."'
     - 'set authentication.bind_password (LDAP_Authentication_Password): "********" -> "******** (changed)"'
+drift_ids:
+  description:
+    - The ids of RV(changed_ids) whose stored value differed from the task's (drift), that is RV(changed_ids) less
+      RV(unverified_ids). The C(chatops.rocketchat.ldap) role counts drift and decides on Sync Now from this.
+  returned: always
+  type: list
+  elements: str
+  sample: [LDAP_Host]
 unverified_ids:
   description:
     - The ids of RV(changed_ids) written (or that would be, in check mode) only because the server does not disclose
@@ -210,9 +218,8 @@ invalid:
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import ldap_settings_argument_spec
-from ansible_collections.chatops.rocketchat.plugins.module_utils._families import ids_owned_by
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import merge_raw_settings, settings_from_options
-from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi, apply_settings
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
 
 OWNER = 'ldap_settings'
 
@@ -234,13 +241,11 @@ def desired_settings(params, snapshot):
 
 
 def run(module, client):
-    snapshot = SettingsApi(client).read()
-    desired, names = desired_settings(module.params, snapshot)
-    result = apply_settings(
-        client, desired, OWNER, check_mode=module.check_mode, want_diff=module._diff, options=names,
-        reset_ids=ids_owned_by(OWNER) if module.params['reset_unspecified'] else (),
-        secret_update=module.params['bind_password_update'], warn=module.warn, snapshot=snapshot)
-    result.pop('_snapshot')
+    api = SettingsApi(client)
+    desired, names = desired_settings(module.params, api.snapshot)
+    plan = api.plan(desired, OWNER, reset=module.params['reset_unspecified'],
+                    secrets=module.params['bind_password_update'], options=names)
+    result = plan.apply(want_diff=module._diff, warn=module.warn)
     result['server_version'] = client.server_version_string
     return result
 

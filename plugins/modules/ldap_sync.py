@@ -248,7 +248,7 @@ msg:
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_ENTERPRISE
-from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi, apply_settings
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
 from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_report import (
     accepts_fields, add_skipped, compare, list_users, snapshot, summarize,
 )
@@ -288,7 +288,8 @@ def run(module, client):
         # 0 would fall back to the client's timeout; a negative value would reach the HTTP library
         raise ModuleFailure('sync_timeout: %d is out of range; accepted: a positive number of seconds'
                             % params['sync_timeout'], invalid=['sync_timeout'])
-    settings = SettingsApi(client).read()
+    api = SettingsApi(client)
+    settings = api.snapshot
     found = preconditions(client, settings)
     problem = unmet(found, params['ensure_background_sync'])
     if problem:
@@ -301,8 +302,8 @@ def run(module, client):
     if enable:
         # LDAP_Background_Sync belongs to ldap_settings; the issue lets this module turn it on, with the
         # same checks (blocked, environment-owned) as any write of that setting.
-        apply_settings(client, {BACKGROUND_SYNC: True}, 'ldap_settings', check_mode=module.check_mode,
-                       options={BACKGROUND_SYNC: 'ensure_background_sync'}, warn=module.warn, snapshot=settings)
+        api.plan({BACKGROUND_SYNC: True}, 'ldap_settings',
+                 options={BACKGROUND_SYNC: 'ensure_background_sync'}).apply(warn=module.warn)
     result = dict(changed=enable, preconditions=found, background_sync_enabled=enable, synced=False)
     if module.check_mode:
         return result

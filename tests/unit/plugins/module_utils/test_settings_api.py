@@ -2,6 +2,7 @@
 import json
 
 import pytest
+import requests
 import responses
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _catalog as catalog
@@ -9,9 +10,14 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils import _familie
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import MASK
-from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi, apply_settings
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
 from tests.unit.plugins.module_utils.certs_for_tests import colon_fingerprint, make_ca, pem
 from tests.unit.plugins.module_utils.rc_http import URL, method_reply, sent_frame
+
+
+def apply_settings(client, desired, owner, want_diff=False, warn=None, **plan_options):
+    """One declarative run, as the modules do it: plan, then apply."""
+    return SettingsApi(client).plan(desired, owner, **plan_options).apply(want_diff=want_diff, warn=warn)
 
 SECRET = 'bind-s3cret-value'
 SETTINGS_URL = URL + '/api/v1/settings'
@@ -129,7 +135,7 @@ def test_check_mode_plans_and_diffs_without_any_write(http, make_client):
     server = FakeServer(http, values={'LDAP_Authentication_Password': 'old-' + SECRET})
     server.expect_read()
     result = apply_settings(make_client(check_mode=True), {'LDAP_Host': 'h', 'LDAP_Authentication_Password': SECRET},
-                            'ldap_settings', check_mode=True, want_diff=True)
+                            'ldap_settings', want_diff=True)
     # The admin UI's order: the host (Connection) before the bind password (its Authentication section).
     assert result['changed'] and result['changed_ids'] == ['LDAP_Host', 'LDAP_Authentication_Password']
     assert result['diff']['after']['LDAP_Host'] == 'h'
@@ -202,7 +208,7 @@ def test_reset_puts_unspecified_owned_settings_back_to_defaults(http, make_clien
               match=[responses.matchers.json_params_matcher({'settings': [{'_id': 'LDAP_Port', 'value': 389}]})])
     server.expect_read_back({'LDAP_Port': 389})
     result = apply_settings(make_client(), {'LDAP_Host': 'h'}, 'ldap_settings', warn=recorder.warn,
-                            reset_ids=families.ids_owned_by('ldap_settings'))
+                            reset=True)
     assert result['changed_ids'] == ['LDAP_Port']
     assert any('LDAP_BaseDN is blocked' in w for w in recorder.warnings)
 
@@ -216,7 +222,7 @@ def test_masked_password_follows_the_update_policy(http, make_client, policy, wr
         http.post(SETTINGS_URL, json={'success': True})
         server.expect_read_back({'LDAP_Authentication_Password': SECRET})
     result = apply_settings(make_client(), {'LDAP_Authentication_Password': SECRET}, 'ldap_settings',
-                            secret_update=policy, want_diff=True)
+                            secrets=policy, want_diff=True)
     assert result['changed'] is writes
     assert SECRET not in json.dumps(result, default=str)
 
@@ -244,7 +250,7 @@ def test_reset_never_touches_a_password_that_is_not_given(http, make_client, mas
     http.post(SETTINGS_URL, json={'success': True},
               match=[responses.matchers.json_params_matcher({'settings': [{'_id': 'LDAP_Port', 'value': 389}]})])
     server.expect_read_back({'LDAP_Port': 389})
-    result = apply_settings(make_client(), {}, 'ldap_settings', reset_ids=families.ids_owned_by('ldap_settings'))
+    result = apply_settings(make_client(), {}, 'ldap_settings', reset=True)
     assert result['changed_ids'] == ['LDAP_Port']
 
 
@@ -262,7 +268,7 @@ def test_on_create_applies_only_to_passwords_other_masked_settings_given_are_wri
     server.expect_read_back({'LDAP_Authentication_UserDN': 'cn=new,dc=example,dc=org'})
     desired = {'LDAP_Authentication_Password': SECRET, 'LDAP_Authentication_UserDN': 'cn=new,dc=example,dc=org',
                'LDAP_CA_Cert': ''}
-    result = apply_settings(make_client(), desired, 'ldap_settings', secret_update='on_create', warn=recorder.warn)
+    result = apply_settings(make_client(), desired, 'ldap_settings', secrets='on_create', warn=recorder.warn)
     # The CA certificate reads as "" without hasValue: known to be empty, so compared (and equal).
     assert result['changed_ids'] == ['LDAP_Authentication_UserDN']
     assert len(recorder.warnings) == 1
@@ -273,7 +279,7 @@ def test_reset_leaves_masked_settings_that_are_not_given_alone(http, make_client
     server = FakeServer(http, values={'LDAP_Authentication_UserDN': 'cn=svc', 'LDAP_CA_Cert': 'pem'},
                         masked=MASKED_NOT_PASSWORDS)
     server.expect_read()
-    result = apply_settings(make_client(), {}, 'ldap_settings', reset_ids=families.ids_owned_by('ldap_settings'))
+    result = apply_settings(make_client(), {}, 'ldap_settings', reset=True)
     assert not result['changed'] and len(http.calls) == 4
 
 
@@ -286,7 +292,7 @@ def test_results_list_settings_in_the_admin_ui_order_and_show_a_ca_certificate_b
     desired = {'LDAP_Search_Page_Size': 500, 'LDAP_CA_Cert': pem(new), 'LDAP_Timeout': 30000,
                'LDAP_Authentication_Password': SECRET, 'LDAP_Host': 'h'}
     options = {'LDAP_CA_Cert': 'connection.ca_cert', 'LDAP_Host': 'connection.host'}
-    result = apply_settings(make_client(check_mode=True), desired, 'ldap_settings', check_mode=True, want_diff=True,
+    result = apply_settings(make_client(check_mode=True), desired, 'ldap_settings', want_diff=True,
                             options=options, warn=recorder.warn)
     order = ['LDAP_Host', 'LDAP_Authentication_Password', 'LDAP_CA_Cert', 'LDAP_Timeout', 'LDAP_Search_Page_Size']
     assert result['changed_ids'] == order
@@ -296,7 +302,6 @@ def test_results_list_settings_in_the_admin_ui_order_and_show_a_ca_certificate_b
     shown_old = 'CA certificate CN=Old Root CA,O=Corp,C=US, SHA-256 %s' % colon_fingerprint(old)
     assert result['diff']['after']['LDAP_CA_Cert'] == shown_new and result['previous']['LDAP_CA_Cert'] == shown_old
     assert result['changes'][2] == 'set connection.ca_cert (LDAP_CA_Cert): "%s" -> "%s"' % (shown_old, shown_new)
-    result.pop('_snapshot')
     text = json.dumps([result, recorder.warnings], default=str)
     assert 'BEGIN CERTIFICATE' not in text and SECRET not in text
     assert any('LDAP_CA_Cert' in w for w in recorder.warnings)  # the environment warning names the id only
@@ -309,3 +314,37 @@ def test_snapshot_lists_blocked_and_environment_owned_ids_in_the_admin_ui_order(
     snapshot = SettingsApi(make_client()).read()
     assert snapshot.blocked_ids() == ['LDAP_Host', 'LDAP_Timeout', 'LDAP_BaseDN']
     assert snapshot.env_owned_ids() == ['LDAP_Enable', 'LDAP_Port']
+
+
+def test_a_write_whose_read_back_fails_is_reported_changed(http, make_client):
+    server = FakeServer(http)
+    server.expect_read()
+    http.post(SETTINGS_URL, json={'success': True})
+    http.get(SETTINGS_URL, json={'success': False, 'error': 'boom'}, status=500)
+    with pytest.raises(ModuleFailure) as failure:
+        apply_settings(make_client(), {'LDAP_Host': 'new.example.org'}, 'ldap_settings')
+    assert failure.value.extra['changed'] is True
+    assert 'reading them back failed' in failure.value.msg and failure.value.extra['status'] == 500
+
+
+def test_a_write_whose_reply_never_came_is_reported_changed_and_not_resent(http, make_client):
+    server = FakeServer(http)
+    server.expect_read()
+    http.post(SETTINGS_URL, body=requests.exceptions.ReadTimeout('read timed out'))
+    with pytest.raises(ModuleFailure) as failure:
+        apply_settings(make_client(), {'LDAP_Host': 'new.example.org'}, 'ldap_settings')
+    assert failure.value.extra['changed'] is True and failure.value.extra['error_type'] == 'no-reply'
+    assert len([c for c in http.calls if c.request.method == 'POST' and c.request.url == SETTINGS_URL]) == 1
+
+
+def test_the_plan_names_drift_apart_from_writes_the_server_cannot_verify(http, make_client):
+    server = FakeServer(http, values={'LDAP_Authentication_UserDN': 'cn=old'}, masked=['LDAP_Authentication_UserDN'])
+    server.expect_read()
+    plan = SettingsApi(make_client(check_mode=True)).plan(
+        {'LDAP_Host': 'new.example.org', 'LDAP_Authentication_UserDN': 'cn=svc'}, 'ldap_settings')
+    assert plan.changed_ids == ['LDAP_Host', 'LDAP_Authentication_UserDN']
+    assert plan.drift_ids == ['LDAP_Host'] and plan.unverified == {'LDAP_Authentication_UserDN'}
+    assert any('would be sent on every run' in w for w in plan.warnings)
+    result = plan.apply()
+    assert result['drift_ids'] == ['LDAP_Host'] and result['unverified_ids'] == ['LDAP_Authentication_UserDN']
+    assert not [c for c in http.calls if c.request.method == 'POST' and c.request.url == SETTINGS_URL]
