@@ -7,7 +7,8 @@ Everything here reads a plain mapping of Rocket.Chat setting ids to values (miss
 back to the server's defaults), so ``ldap_check`` can test candidate settings before they are
 saved and the mapping modules can look groups up with the same code.
 
-What is modelled, from the server contract (REST-CONTRACT.md §6):
+What is modelled, from Rocket.Chat's ``apps/meteor/server/lib/ldap/`` (``Connection.ts``, ``Manager.ts``)
+and ``apps/meteor/ee/server/lib/ldap/Manager.ts`` (the sync):
 * the connection (plain, StartTLS, LDAPS; CA, reject-unauthorized, timeouts) and service bind;
 * the user search ``(&<filter>(<field>=<escaped name>))``, the group filter, the role, channel
   and team membership filters with their ``#{...}`` placeholders;
@@ -167,7 +168,8 @@ def user_search_filter(settings, username):
 
 
 def group_filter_template(settings):
-    """The login/sync group filter before substitution (contract §6.4), or None when disabled."""
+    """The login/sync group filter before substitution (``Connection.ts`` ``isUserAcceptedByGroupFilter``), or None
+    when disabled."""
     if not settings.get('LDAP_Group_Filter_Enable'):
         return None
     return '(&%s)' % ''.join(group_filter_items(settings))
@@ -445,7 +447,7 @@ def tcp_probe(host, port, timeout):
 
 
 # --------------------------------------------------------------------------------------------
-# Entries and the user data mapping (contract §6.4)
+# Entries and the user data mapping (``apps/meteor/server/lib/ldap/Manager.ts`` ``mapUserData``)
 # --------------------------------------------------------------------------------------------
 
 class Entry:
@@ -819,7 +821,7 @@ SYNC_FALLBACK_PAGE_SIZE = 500
 
 
 class SyncCandidates:
-    """What a sync of all users makes of the directory (REST-CONTRACT §6.4).
+    """What a sync of all users makes of the directory (``apps/meteor/ee/server/lib/ldap/Manager.ts`` ``LDAPEEManager.sync``).
 
     ``matching``: the entries the user search with ``*`` finds; ``admitted``: those the group filter
     admits (all of them when it is off); ``skipped``: the admitted users the server rejects, each

@@ -4,7 +4,8 @@
 """The server's own LDAP quick actions (``ldap.testConnection``, ``ldap.testSearch``), explained.
 
 Both routes write nothing, so they are declared read-only to the client's check-mode guard.
-Their failures are terse codes (contract §6.1, §6.2); ``explain`` turns each into what it means
+Their failures are terse codes (8.x: Rocket.Chat's ``apps/meteor/app/api/server/v1/ldap.ts``; 9.0:
+``apps/meteor/ee/server/api/ldapCore.ts``); ``explain`` turns each into what it means
 and what to do, for 8.x and for the pending 9.0 bodies.
 """
 

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The directory users an LDAP sync skipped, and why.
 
-A sync of all users (REST-CONTRACT §6.4; Rocket.Chat's ``LDAPEEManager.importNewUsers``) searches
+A sync of all users (Rocket.Chat's ``apps/meteor/ee/server/lib/ldap/Manager.ts``, ``LDAPEEManager.importNewUsers``) searches
 ``(&<LDAP_User_Search_Filter>(<search field>=*))`` under ``LDAP_BaseDN``, keeps the entries the
 group filter admits, maps each one (``mapUserData``) and hands it to the importer. An entry without
 an e-mail address makes ``mapUserData`` throw "Failed to get email address from LDAP user": the

@@ -94,7 +94,7 @@ def test_channel_and_team_lookups_are_capped_whatever_the_size_of_the_map(sandbo
 
 
 def save_settings_without_validation_rules(sandbox, values):
-    """Store values through the saveSettings method, which skips the validation rules (contract §5.5),
+    """Store values through the saveSettings method, which skips the validation rules (Rocket.Chat's apps/meteor/server/methods/saveSettings.ts),
     as a pre-8.6 server or an old release may have left them."""
     frame = {'msg': 'method', 'id': '1', 'method': 'saveSettings',
              'params': [[{'_id': k, 'value': v} for k, v in values.items()]]}
