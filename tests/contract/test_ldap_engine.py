@@ -1,6 +1,6 @@
 """The sandbox's LDAP engine against a real slapd (tests.sandbox.ldap), with the sandbox's own
-Store: REST-CONTRACT.md §2.1 (LDAP login), §6.1 (testConnection), §6.2 (testSearch),
-§6.4 (sync, roles, channels, teams, active state, avatars) and §6.5 (auto-logout).
+store (a fresh workspace, world.new_store): REST-CONTRACT.md §2.1 (LDAP login), §6.1 (testConnection),
+§6.2 (testSearch), §6.4 (sync, roles, channels, teams, active state, avatars) and §6.5 (auto-logout).
 
 Directory facts used here are the ones listed at the top of tests/sandbox/ldap/data/*.ldif.
 """
@@ -14,8 +14,8 @@ import ldap3
 import pytest
 
 from tests.sandbox.ldap import Slapd, sample_password
+from tests.sandbox.rocketchat import world
 from tests.sandbox.rocketchat.ldap_engine import LdapEngine, LdapError, LdapLoginError
-from tests.sandbox.rocketchat.store import Store
 
 PEOPLE = 32          # openldap.ldif: people under ou=people
 NO_MAIL = "oscar"
@@ -52,7 +52,7 @@ def ldap_settings(info, **overrides):
 
 @pytest.fixture
 def store(directory):
-    store = Store()
+    store = world.new_store()
     configure(store, **ldap_settings(directory))
     return store
 
@@ -217,7 +217,7 @@ def test_search_scope_base_finds_nobody_under_the_base(store):
 
 
 def test_search_ad_flavour_uses_the_ad_search_field(ad_directory):
-    store = Store()
+    store = world.new_store()
     configure(store, **ldap_settings(ad_directory, LDAP_Server_Type="ad"))
     engine(store).test_search("aadams")             # LDAP_AD_User_Search_Field: sAMAccountName
     configure(store, LDAP_Server_Type="")           # plain fields: uid, which AD entries lack
@@ -566,7 +566,7 @@ def test_roles_invalid_json_map_is_logged(store):
 
 
 def test_roles_resolve_by_id_then_name(directory):
-    store = Store({"custom_roles": ["auditor"]})
+    store = world.new_store({"custom_roles": ["auditor"]})
     configure(store, **ldap_settings(directory))
     auditor_id = next(role_id for role_id, name in store.role_ids().items() if name == "auditor")
     synced(store, LDAP_Sync_User_Data_Roles=True,
@@ -670,7 +670,7 @@ def test_auto_logout_needs_its_setting(store):
 # --- AD flavour ---------------------------------------------------------------------------------------
 
 def test_ad_sync_fields_guid_and_disabled_bit(ad_directory):
-    store = Store()
+    store = world.new_store()
     configure(store, **ldap_settings(ad_directory, LDAP_Server_Type="ad"))
     synced(store)
     amy = user(store, "aadams")
@@ -683,7 +683,7 @@ def test_ad_sync_fields_guid_and_disabled_bit(ad_directory):
 
 
 def test_ad_login_and_lookup_by_binary_guid(ad_directory):
-    store = Store()
+    store = world.new_store()
     configure(store, **ldap_settings(ad_directory, LDAP_Server_Type="ad"))
     assert engine(store).login("aadams", sample_password("aadams"))["username"] == "aadams"
     configure(store, LDAP_Background_Sync=True, LDAP_Background_Sync_Import_New_Users=False)
@@ -704,7 +704,7 @@ class _NoScanDict(dict):
 
 
 def test_store_finds_users_through_indexes_without_scanning():
-    store = Store()
+    store = world.new_store()
     for n in range(50):
         store.create_user(username=f"Person{n}", name=f"P {n}", email=f"p{n}@example.org", ldap=True,
                           ldap_id=f"{n:04x}", ldap_id_attribute="uidNumber")
@@ -722,7 +722,7 @@ def test_store_finds_users_through_indexes_without_scanning():
 
 
 def test_store_indexes_follow_updates_and_reset():
-    store = Store()
+    store = world.new_store()
     carol = store.create_user(username="carol", name="Carol", email="carol@old.test")
     store.update_user(carol["_id"], username="carol2", email="carol@new.test", ldap=True, ldap_id="c0ffee",
                       ldap_id_attribute="uid")
@@ -739,7 +739,7 @@ def test_store_indexes_follow_updates_and_reset():
     assert store.find_user(email="carol@new.test") is carol
     store.update_user(carol["_id"], email="carol@third.test")
     assert store.find_user(email="carol@new.test") is twin
-    store.reset()
+    world.reset(store)
     assert store.find_user(username="carol2") is None and store.find_user(ldap_id="beef") is None
     assert store.find_user(username="admin")["roles"] == ["admin", "user"]
 
@@ -751,7 +751,7 @@ def test_sync_of_the_large_directory():
     CPU time (steady when other test runs load the machine): about 5 s here, of which ~3 s is
     ldap3 decoding the entries; a per-user scan of the user list made it ~22 s."""
     with Slapd("large") as slapd:
-        store = Store()
+        store = world.new_store()
         configure(store, **ldap_settings(slapd.info))
         synced(store)
         assert not [u for u in store.users() if u.get("ldap")]

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.sandbox.rocketchat import router, server
+from tests.sandbox.rocketchat import app, router, schemas
 
 ROOT = Path(__file__).resolve().parents[2]
 ORACLE = ROOT / "tools" / "oracles" / "rest-typings"
@@ -265,7 +265,7 @@ def _validated(case):
     body = router.parse_body((case["body"] or "").encode("utf-8") if method != "GET" else b"", case["contentType"])
     data = {}
     for part, value in (("query", query), ("body", body)):
-        validator = server._schema_for(case["route"], part, "8.6", version)
+        validator = schemas.validator(case["route"], part, "8.6", version)
         if validator is not None:
             valid, value, _ = validator.validate(value)
             assert valid
@@ -290,7 +290,7 @@ def test_sandbox_answers_as_rocket_chats_router(sandbox, admin, oracle, case):
 def test_the_cases_cover_each_kind_of_request():
     """valid, missing, extra, coerced, malformed, no content type, repeated and bracketed query keys."""
     assert len(CASES) >= 250
-    assert set(QUERIES) | set(BODIES) == set(server.REST_TYPINGS["routes"])
+    assert set(QUERIES) | set(BODIES) == set(schemas.REST_TYPINGS["routes"])
     queries = [c["query"] for c in CASES]
     assert any("[]=" in q for q in queries) and any("[a]=" in q for q in queries)
     assert any(q.count("count=") > 1 for q in queries)
@@ -299,7 +299,7 @@ def test_the_cases_cover_each_kind_of_request():
 
 def test_the_oracle_agrees_with_itself_on_what_passes(oracle):
     """Both outcomes occur on every route: a test that only ever saw refusals would prove little."""
-    for route in server.REST_TYPINGS["routes"]:
+    for route in schemas.REST_TYPINGS["routes"]:
         outcomes = {oracle[c["id"]]["status"] for c in CASES if c["route"] == route}
         assert outcomes == {None, 400}, route
 
@@ -309,10 +309,10 @@ def test_the_committed_schemas_are_the_packages():
     run = subprocess.run(NODE + ["generate.mjs", "--check"], cwd=ORACLE, capture_output=True, text=True,
                          timeout=120, check=False)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert server.REST_TYPINGS["packages"]["@rocket.chat/rest-typings"] == "8.8.1"
+    assert schemas.REST_TYPINGS["packages"]["@rocket.chat/rest-typings"] == "8.8.1"
 
 
 def test_every_schema_route_is_a_sandbox_route():
-    sandbox = server.Sandbox()
+    sandbox = app.Sandbox()
     routes = {"%s %s" % (r.method, r.pattern) for r in sandbox.routes}
-    assert set(server.REST_TYPINGS["routes"]) <= routes
+    assert set(schemas.REST_TYPINGS["routes"]) <= routes

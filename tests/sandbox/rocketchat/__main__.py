@@ -12,8 +12,8 @@ import sys
 import threading
 
 from .settings_store import LDAP_MODULE
-from .store import ADMIN_PASSWORD, ADMIN_USERNAME, USER_PASSWORD, USER_USERNAME
 from .server import make_server
+from .world import ADMIN_PASSWORD, ADMIN_USERNAME, USER_PASSWORD, USER_USERNAME
 
 
 def _split_list(values):

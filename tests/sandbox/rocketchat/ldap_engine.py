@@ -1,7 +1,7 @@
 """The sandbox's real LDAP work (ldap3 against a real slapd): the quick actions, LDAP login,
 background sync, avatar sync and auto-logout, following REST-CONTRACT.md §2.1 and §6.
 
-The HTTP server calls only :class:`LdapEngine`. Everything the real server only logs goes to
+The route handlers reach only :class:`LdapEngine`, through ldap_bridge.py. Everything the real server only logs goes to
 ``store.log()``; nothing here writes a secret to the log or into an exception.
 
 Errors and the replies the server makes of them

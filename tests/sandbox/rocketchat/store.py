@@ -1,7 +1,8 @@
 """The sandbox's data: settings, users, roles, channels, teams, the server log (thread-safe, one lock).
 
-The LDAP engine uses only the public calls documented in docs/dev/layout.md ("the store API");
-the HTTP server uses those and the ones below them.
+The store API: the LDAP engine uses only the public calls documented in docs/dev/layout.md; the route
+handlers use those and the ones below them. What a fresh workspace holds, and what start-up, restart
+and a change of options do to it, is world.py's (it writes through this API).
 """
 
 import base64
@@ -16,13 +17,6 @@ import threading
 from . import settings_store
 from .settings_store import LDAP_MODULE
 
-# Fixed, documented credentials of the built-in users (written to .sandbox/env.json).
-ADMIN_USERNAME = "admin"
-ADMIN_PASSWORD = "admin-Pa55!"
-USER_USERNAME = "user"
-USER_PASSWORD = "user-Pa55!"
-ADMIN_PAT_NAME = "sandbox-bypass"
-
 ENTERPRISE_MODULES = [
     "auditing", "canned-responses", "ldap-enterprise", "livechat-enterprise", "voip-enterprise",
     "omnichannel-mobile-enterprise", "engagement-dashboard", "push-privacy", "scalability",
@@ -31,15 +25,6 @@ ENTERPRISE_MODULES = [
     "custom-roles", "accessibility-certification", "unlimited-presence", "contact-id-verification",
     "teams-voip", "outbound-messaging", "abac", "fips",
 ]
-
-BUILTIN_ROLES = [
-    ("admin", "Admin", True), ("user", "", True), ("bot", "", True), ("guest", "", True),
-    ("anonymous", "", True), ("app", "", True), ("moderator", "Moderator", True),
-    ("owner", "Owner", True), ("leader", "Leader", True), ("livechat-agent", "Livechat Agent", True),
-    ("livechat-manager", "Livechat Manager", True), ("livechat-monitor", "Livechat Monitor", True),
-    ("livechat-visitor", "", True), ("user-view-only", "", True),
-]
-ROOM_SCOPED_ROLES = {"moderator", "owner", "leader"}
 
 # Permissions the contract names, with their default roles (§6, §2.4, §9, §7).
 PERMISSIONS = {
@@ -56,27 +41,6 @@ PERMISSIONS = {
     "view-d-room": {"admin", "owner", "moderator", "user", "bot"},
     "view-full-other-user-info": {"admin"},
     "view-other-user-channels": {"admin"},
-}
-
-BUILTIN_TEAMS = ["engineering", "support"]
-
-DEFAULT_OPTIONS = {
-    "version": "8.8.1",
-    "license": LDAP_MODULE,
-    # A production server: Accounts_TwoFactorAuthentication_Enabled and the password fallback on, so a
-    # login token is challenged (method password); the admin's bypass PAT is not. "off" is TEST_MODE.
-    "two_factor": "password",
-    "rate_limiter": False,
-    "blocked": [],
-    "hidden": [],
-    "overwrite": {},
-    # None: enterprise settings are registered iff the licence has ever been active in this process
-    # (a fresh unlicensed workspace lacks them, contract §5.3); True/False forces it.
-    "ee_settings_registered": None,
-    "custom_roles": [],
-    # develop's secret masking (contract §5.8/§11: where it is wired in is unconfirmed, so off by default):
-    # REST reads of secret/password settings answer "" plus hasValue, "" never overwrites a stored secret
-    "mask_secrets": False,
 }
 
 _ID_CHARS = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
@@ -142,41 +106,28 @@ def version_band(version):
 
 
 class Store:
-    def __init__(self, options=None):
+    def __init__(self, options):
+        """An empty store running with `options` (merged start-up options; world.new_store fills it)."""
         self.lock = threading.RLock()
         self._tls = threading.local()
-        self.startup_options = self._merge_options(DEFAULT_OPTIONS, options or {})
-        self.options = copy.deepcopy(self.startup_options)
+        self.startup_options = copy.deepcopy(options)
+        self.options = copy.deepcopy(options)
         self.definitions = {d["id"]: d for d in settings_store.load_definitions()}
         self.log_lines = collections.deque(maxlen=2000)
         self.emails = []              # 2FA e-mail codes "sent" (the sandbox's outbox)
         self.ee_ever_registered = False
+        self.settings = {}
+        self.roles = {}
+        self.rooms = {}
+        self.teams = {}
+        self.clear_users()
+        # the built-in accounts' fixed identities: a reset rebuilds the accounts with the same ones
         self.admin_id = random_id()
         self.user_id = random_id()
         self.admin_pat = new_token()
         self.admin_totp_secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
-        self._build_world()
 
-    # ------------------------------------------------------------------ options / world
-    @staticmethod
-    def _merge_options(base, changes):
-        merged = copy.deepcopy(base)
-        for key, value in changes.items():
-            if key not in DEFAULT_OPTIONS:
-                raise ValueError("unknown option %r" % key)
-            merged[key] = copy.deepcopy(value)
-        if merged["license"] not in (LDAP_MODULE, "none"):
-            raise ValueError("license must be %r or 'none'" % LDAP_MODULE)
-        if merged["two_factor"] not in ("off", "password", "totp", "email"):
-            raise ValueError("two_factor must be off, password, totp or email")
-        version_band(merged["version"])
-        merged["rate_limiter"] = bool(merged["rate_limiter"])
-        merged["mask_secrets"] = bool(merged["mask_secrets"])
-        for key in ("blocked", "hidden", "custom_roles"):
-            if isinstance(merged[key], str):
-                merged[key] = [v for v in merged[key].split(",") if v]
-        return merged
-
+    # ------------------------------------------------------------------ what the running options mean
     @property
     def band(self):
         return version_band(self.options["version"])
@@ -185,175 +136,15 @@ class Store:
     def major_version(self):
         return int(str(self.options["version"]).split(".")[0])
 
+    @property
+    def minor_version(self):
+        return int(str(self.options["version"]).split(".")[1])
+
     def licensed(self, module=LDAP_MODULE):
         return self.options["license"] == LDAP_MODULE and module in ENTERPRISE_MODULES
 
     def active_modules(self):
         return list(ENTERPRISE_MODULES) if self.options["license"] == LDAP_MODULE else []
-
-    def _build_world(self):
-        self.settings = {}
-        self.ee_ever_registered = False
-        self.register_settings()  # applies OVERWRITE_SETTING_* to the documents it creates
-        self.apply_blocked_hidden()
-        self._build_roles()
-        self._build_users()
-        self._build_rooms()
-        self.apply_two_factor_option()
-
-    def reset(self, startup=False):
-        """Data back to a fresh workspace under the current options (or the start-up ones)."""
-        with self.lock:
-            if startup:
-                self.options = copy.deepcopy(self.startup_options)
-            self.emails = []
-            self.log_lines.clear()
-            self._build_world()
-
-    def configure(self, changes):
-        """Change start-up options at run time (POST /_sandbox/config)."""
-        with self.lock:
-            self.options = self._merge_options(self.options, changes)
-            self.register_settings()
-            self.apply_blocked_hidden()
-            if "overwrite" in changes:
-                self.apply_overwrites()
-            if "two_factor" in changes:
-                self.apply_two_factor_option()
-            if "custom_roles" in changes:
-                self._build_custom_roles()
-
-    def register_settings(self):
-        """(Re)register setting documents as the server does at start-up: existing documents keep their
-        value; enterprise LDAP settings only while the licence is active (or were registered before)."""
-        with self.lock:
-            band = self.band
-            forced = self.options["ee_settings_registered"]
-            if self.licensed():
-                self.ee_ever_registered = True
-            register_ee = self.ee_ever_registered if forced is None else bool(forced)
-            for sorter, group_id in enumerate(settings_store.GROUPS):
-                self.settings.setdefault(group_id, settings_store.new_group_document(group_id, sorter))
-            for sorter, definition in enumerate(self.definitions.values()):
-                definition = settings_store.definition_for_version(definition, band)
-                doc = self.settings.get(definition["id"])
-                if definition.get("enterprise") and definition["id"] != "LDAP_Enable" and not register_ee:
-                    if doc is not None and forced is False:
-                        del self.settings[definition["id"]]
-                    continue
-                if doc is None:
-                    self.settings[definition["id"]] = settings_store.new_document(definition, sorter)
-                    if definition["id"] in self.options["overwrite"]:
-                        self._overwrite_one(definition["id"])
-                else:
-                    # metadata follows the running version (LDAP_Enable turns enterprise in 9.0)
-                    fresh = settings_store.new_document(definition, sorter)
-                    for key in ("enterprise", "modules", "invalidValue"):
-                        if key in fresh:
-                            doc[key] = fresh[key]
-                        else:
-                            doc.pop(key, None)
-
-    def apply_blocked_hidden(self):
-        with self.lock:
-            for doc in self.settings.values():
-                doc["blocked"] = doc["_id"] in self.options["blocked"]
-                doc["hidden"] = doc["_id"] in self.options["hidden"]
-
-    def apply_overwrites(self):
-        """What OVERWRITE_SETTING_<id> does at every start (contract §5.7)."""
-        with self.lock:
-            for setting_id in self.options["overwrite"]:
-                self._overwrite_one(setting_id)
-
-    def _overwrite_one(self, setting_id):
-        doc = self.settings.get(setting_id)
-        if doc is None or doc.get("type") == "group":
-            self.log("OVERWRITE_SETTING_%s ignored: no such setting" % setting_id)
-            return
-        raw = self.options["overwrite"][setting_id]
-        try:
-            value = settings_store.convert_env_value(doc["type"], raw)
-        except settings_store.EnvValueError as exc:
-            self.log("OVERWRITE_SETTING_%s ignored: %s" % (setting_id, exc))
-            return
-        if doc.get("value") != value:
-            self.mark_write()
-        doc["value"] = value
-        doc["processEnvValue"] = value
-        doc["valueSource"] = "processEnvValue"
-        doc["_updatedAt"] = now()
-
-    def restart(self):
-        """What a server restart does to stored data."""
-        with self.lock:
-            self.register_settings()
-            self.apply_blocked_hidden()
-            self.apply_overwrites()
-
-    def _build_roles(self):
-        self.roles = {}
-        for role_id, description, protected in BUILTIN_ROLES:
-            self.roles[role_id] = {
-                "_id": role_id, "name": role_id, "description": description, "mandatory2fa": False,
-                "protected": protected, "scope": "Subscriptions" if role_id in ROOM_SCOPED_ROLES else "Users",
-            }
-        self._build_custom_roles()
-
-    def _build_custom_roles(self):
-        existing = {r["name"] for r in self.roles.values()}
-        for name in self.options["custom_roles"]:
-            if name not in existing:
-                role_id = random_id()
-                self.roles[role_id] = {"_id": role_id, "name": name, "description": "", "mandatory2fa": False,
-                                       "protected": False, "scope": "Users"}
-
-    def _build_users(self):
-        self._clear_user_indexes()
-        epoch = settings_store.EPOCH
-        admin = self.create_user(username=ADMIN_USERNAME, name="Administrator", email="admin@rocketchat.test",
-                                 roles=("admin", "user"), password=ADMIN_PASSWORD, _user_id=self.admin_id)
-        user = self.create_user(username=USER_USERNAME, name="Plain User", email="user@rocketchat.test",
-                                roles=("user",), password=USER_PASSWORD, _user_id=self.user_id)
-        bot = self.create_user(username="rocket.cat", name="Rocket.Cat", email=None, roles=("bot",),
-                               _user_id="rocket.cat")
-        bot["type"] = "bot"
-        for u in (admin, user, bot):
-            # created long ago: the 2FA "new user" grace period (RememberFor) has passed
-            u["createdAt"] = u["_updatedAt"] = epoch
-        self.add_login_token(admin["_id"], self.admin_pat, pat_name=ADMIN_PAT_NAME, bypass_two_factor=True)
-
-    def _build_rooms(self):
-        self.rooms = {}
-        self.teams = {}
-        general = self._new_room("general", None)
-        general["_id"] = "GENERAL"
-        self.rooms = {"GENERAL": general}
-        for name in BUILTIN_TEAMS:
-            team_id = random_id()
-            room = self._new_room(name, self.users_by_id[self.admin_id])
-            room.update(teamMain=True, teamId=team_id)
-            self.teams[team_id] = {"_id": team_id, "name": name, "type": 0, "roomId": room["_id"],
-                                   "createdAt": settings_store.EPOCH,
-                                   "createdBy": {"_id": self.admin_id, "username": ADMIN_USERNAME},
-                                   "members": [self.admin_id]}
-            room["members"] = [self.admin_id]
-
-    def apply_two_factor_option(self):
-        """--two-factor: off = TEST_MODE (2FA skipped unless forced); password = the password fallback;
-        totp / email = that method enabled for the admin."""
-        with self.lock:
-            admin = self.users_by_id.get(self.admin_id)
-            if admin is None:
-                return
-            mode = self.options["two_factor"]
-            services = admin["services"]
-            services.pop("totp", None)
-            services.pop("email2fa", None)
-            if mode == "totp":
-                services["totp"] = {"enabled": True, "secret": self.admin_totp_secret, "hashedBackup": []}
-            elif mode == "email":
-                services["email2fa"] = {"enabled": True, "changedAt": settings_store.EPOCH}
 
     @property
     def test_mode(self):
@@ -419,7 +210,8 @@ class Store:
 
     # Indexes of users_by_id: lower-case username / e-mail and services.ldap.id -> {user ids}.
     # Every change of those fields goes through create_user/update_user, which keep them current.
-    def _clear_user_indexes(self):
+    def clear_users(self):
+        """No users at all (world.py then creates the built-in ones)."""
         self.users_by_id = {}
         self._creation_order = {}
         self._by_username = {}
@@ -566,7 +358,8 @@ class Store:
                 user["roles"] = kept
                 self.mark_write()
 
-    def _new_room(self, name, owner):
+    def new_room(self, name, owner):
+        """A channel document, added to the rooms (the built-in ones and create_channel's)."""
         room = {"_id": random_id(), "name": name, "fname": name, "t": "c", "ts": settings_store.EPOCH,
                 "customFields": {}, "members": [], "_updatedAt": settings_store.EPOCH,
                 "default": name == "general"}
@@ -589,7 +382,7 @@ class Store:
                 raise ValueError("no such owner: %s" % owner_username)
             if self.find_channel(name) is not None:
                 raise ValueError("channel already exists: %s" % name)
-            room = self._new_room(name, owner)
+            room = self.new_room(name, owner)
             room["ts"] = room["_updatedAt"] = now()
             room["customFields"] = copy.deepcopy(custom_fields) or {}
             room["members"] = [owner["_id"]]
