@@ -345,6 +345,16 @@ def option_name(section, option):
     return '%s.%s' % (section, option) if section else option
 
 
+def option_of(setting_id):
+    """The ldap_settings option that sets ``setting_id`` (``'authentication.bind_dn'``; an AD twin answers its
+    plain setting's option), or the id itself for a setting no typed option sets."""
+    plain = dict((twin, plain) for plain, twin in AD_TWINS.items()).get(setting_id, setting_id)
+    for section, option, candidate in LDAP_SETTINGS_OPTIONS:
+        if candidate == plain:
+            return option_name(section, option)
+    return setting_id
+
+
 def _option_spec(setting_id):
     setting = SETTINGS[setting_id]
     if setting_id == 'LDAP_Server_Type':

@@ -28,14 +28,17 @@ import traceback
 
 try:
     import ldap3
-    from ldap3.core.exceptions import LDAPException
+    from ldap3.core.exceptions import LDAPCommunicationError, LDAPException, LDAPResponseTimeoutError
     from ldap3.utils.conv import escape_filter_chars
+    # The directory stopped answering: a receive timeout, a closed or reset connection.
+    _LOST = (LDAPCommunicationError, LDAPResponseTimeoutError)
     HAS_LDAP3 = True
     LDAP3_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - reported by the modules with missing_required_lib
     HAS_LDAP3 = False
     LDAP3_IMPORT_ERROR = traceback.format_exc()
     LDAPException = Exception
+    _LOST = ()
     ldap3 = None
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _limax as limax
@@ -293,6 +296,7 @@ class DirectoryConnection:
         self.conn = None
         self.round_trips = 0
         self.features = None  # DirectoryFeatures, read once (directory_features)
+        self.lost = None      # why the directory stopped answering; no request is sent after that
 
     def __enter__(self):
         return self.open()
@@ -365,6 +369,8 @@ class DirectoryConnection:
 
     def search(self, base, search_filter, scope='sub', attributes=None, page_size=0, size_limit=0):
         """All entries (as Entry), paging with ``page_size`` when > 0; raise DirectoryError."""
+        if self.lost:
+            raise DirectoryLost(self.lost)
         entries = []
         cookie = None
         while True:
@@ -375,6 +381,10 @@ class DirectoryConnection:
                 self.conn.search(base, search_filter, search_scope=_SCOPES.get(scope, ldap3.SUBTREE),
                                  attributes=attributes or [ldap3.ALL_ATTRIBUTES], size_limit=size_limit,
                                  **controls_kwargs)
+            except _LOST as exc:
+                self.lost = ('the directory stopped answering (%s, within LDAP_Timeout: %d s) during a search under %r'
+                             % (_strip_ldap3_noise(str(exc)), self.endpoint.timeout, base))
+                raise DirectoryLost(self.lost)
             except LDAPException as exc:
                 raise DirectoryError('search', 'search under %r failed: %s' % (base, _strip_ldap3_noise(str(exc))))
             self.round_trips += 1
@@ -406,6 +416,14 @@ class DirectoryConnection:
                 return False
             raise
         return True
+
+
+class DirectoryLost(DirectoryError):
+    """The directory stopped answering in the middle of the work (a timeout, a closed connection): what
+    follows would only time out again, so callers stop and say so once."""
+
+    def __init__(self, message):
+        super(DirectoryLost, self).__init__('connection', message)
 
 
 class SizeLimitExceeded(DirectoryError):
@@ -986,6 +1004,8 @@ def directory_features(conn):
     try:
         dse = conn.search('', '(objectClass=*)', scope='base',
                           attributes=['supportedCapabilities', 'subschemaSubentry'])
+    except DirectoryLost:
+        raise
     except DirectoryError as exc:
         features = DirectoryFeatures(problem='the root DSE could not be read (%s)' % exc.message)
     else:
@@ -1002,6 +1022,8 @@ def _features_from(conn, dse):
         return DirectoryFeatures()
     try:
         entries = conn.search(subschema, '(objectClass=subschema)', scope='base', attributes=['matchingRules'])
+    except DirectoryLost:
+        raise
     except DirectoryError as exc:
         return DirectoryFeatures(problem='the subschema %s could not be read (%s)' % (subschema, exc.message))
     rules = set()

@@ -14,6 +14,7 @@ __metaclass__ = type
 # Shown in place of a secret everywhere: messages, diffs, results, reports.
 MASK = '********'
 
+
 class ModuleFailure(Exception):
     """A failure the module explains itself: ``msg`` plus extra result keys (never secrets).
 

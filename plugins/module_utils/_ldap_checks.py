@@ -20,7 +20,7 @@ from collections import OrderedDict
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure, RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils._families import CHANNELS, FAMILIES, ROLES, TEAMS
 from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
-    ANY_USER, IN_CHAIN_RULE, DirectoryConnection, DirectoryError, DirectorySettings, Endpoint,
+    ANY_USER, IN_CHAIN_RULE, DirectoryConnection, DirectoryError, DirectoryLost, DirectorySettings, Endpoint,
     MembershipSpec, SizeLimitExceeded, directory_features, find_users, group_filter_template, map_user,
     matching_rules_in, membership, passes_group_filter, resolve_host, split_list,
     sync_candidates, tcp_probe, team_names, user_search_filter,
@@ -64,6 +64,8 @@ class Report:
             outcome = check(*args)
             status, detail = outcome[0], outcome[1]
             value = outcome[2] if len(outcome) > 2 else None
+        except DirectoryLost:
+            raise  # run_checks stops there and says it once
         except DirectoryError as exc:
             status, detail = FAIL, exc.message
         self.add(name, status, detail, int(round((time.time() - started) * 1000)))
@@ -565,14 +567,15 @@ def _check_user_bind(settings, userdn, password, group_verdict):
 # The whole run
 # --------------------------------------------------------------------------------------------
 
-def run_checks(values, users=(), roles=None, notes=(), channel_rooms=None):
+def run_checks(values, users=(), roles=None, notes=(), channel_rooms=None, hidden=()):
     """Run every check for the settings ``values`` ({setting id: value}).
 
     ``users``: [{username, password?}]; ``roles``: the server's roles (roles.list items) when known
     (mapped roles are then checked). Returns ``(report, result)``; ``result`` holds ``users`` (the
     previews) and ``import_count``. ``notes``: ``(name, status, detail)`` items the caller found first.
     ``channel_rooms``: ``lookup_mapped_channels``' answer when the workspace was asked (team main rooms
-    are then checked).
+    are then checked). ``hidden``: the ids the server does not disclose (masked) and the task did not give:
+    their values are unknown, so nothing that needs them is checked as if they were empty.
     """
     settings = DirectorySettings(values)
     report = Report()
@@ -602,6 +605,13 @@ def run_checks(values, users=(), roles=None, notes=(), channel_rooms=None):
     if report.run('dns', check_dns, endpoint)[0] == FAIL:
         return report, result
     if report.run('tcp', check_tcp, endpoint)[0] == FAIL:
+        return report, result
+    needed = (['LDAP_Authentication_UserDN', 'LDAP_Authentication_Password'] if settings.get('LDAP_Authentication')
+              else []) + (['LDAP_CA_Cert'] if settings.text('LDAP_Encryption') in ('tls', 'ssl') else [])
+    unknown = [i for i in needed if i in hidden]
+    if unknown:
+        report.add('directory', WARN, 'not checked: the server does not disclose %s, which the connection needs; '
+                   'the directory checks were not run' % ' and '.join(unknown))
         return report, result
     conn = DirectoryConnection(settings, bind_dn=settings.text('LDAP_Authentication_UserDN') or None,
                                password=settings.text('LDAP_Authentication_Password') or None)
@@ -641,6 +651,9 @@ def run_checks(values, users=(), roles=None, notes=(), channel_rooms=None):
         result['import_count'] = counts
         for user in users:
             result['users'].append(preview_user(report, settings, conn, user, specs, teams_map))
+    except DirectoryLost as exc:
+        report.add('directory', FAIL, '%s; the checks after it were not run (%d of %d user previews done)'
+                   % (exc.message, len(result['users']), len(users)))
     finally:
         conn.close()
     return report, result

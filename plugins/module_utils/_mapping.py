@@ -293,8 +293,8 @@ class _Run:
         options[family.map_setting] = "mappings"
         for warning in self.warnings:
             module.warn(warning)
-        applied = self.api.plan(desired, self.family.owner, options=options).apply(want_diff=module._diff,
-                                                                                     warn=module.warn)
+        plan = self.api.plan(desired, self.family.owner, options=options)
+        applied = plan.apply(want_diff=module._diff, warn=module.warn)
         changed_ids = applied["changed_ids"]
         diff = diff_maps(before_map, after_map) if family.map_setting in changed_ids else diff_maps({}, {})
         lines = describe_diff(diff, family, exclusive=self.params["exclusive"], check_mode=module.check_mode)

@@ -215,6 +215,9 @@ def host_problem(host):
         return 'a host name of %d characters (a DNS name has at most 253)' % len(host)
     if _CONTROL.search(host) or re.search(r'[\s/@?#]', host):
         return '%r holds characters no host name has (spaces, "/", "@", "?", "#" or control characters)' % host
+    if re.match(r'^[^:]+:[0-9]+$', host):
+        # the server builds ldap://<host>:<LDAP_Port>, so a port here would be given twice
+        return '%r ends with a port: give the host name alone and the port with its own option' % host
     return None
 
 

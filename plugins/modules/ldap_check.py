@@ -486,7 +486,7 @@ invalid:
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import require_client, run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
-    SETTINGS, ldap_settings_argument_spec,
+    SETTINGS, in_admin_ui_order, ldap_settings_argument_spec, option_of,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import HAS_LDAP3, LDAP3_IMPORT_ERROR
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_checks import (
@@ -533,18 +533,20 @@ def run(module, client):
     roles = None
     values = {}
     server_type = SETTINGS['LDAP_Server_Type'].default
-    password_hidden = False
+    hidden = []
     if params['source'] == 'workspace':
         client = require_client(client, 'source=workspace')
         snapshot = SettingsApi(client).read()
         values = dict((k, v) for k, v in snapshot.values.items() if v is not UNREADABLE)
         roles = client.get('roles.list').get('roles')
         server_type = snapshot.value('LDAP_Server_Type', server_type)
-        password_hidden = snapshot.values.get(PASSWORD_ID) is UNREADABLE
+        hidden = in_admin_ui_order(i for i, value in snapshot.values.items() if value is UNREADABLE)
     given, given_by = given_settings_and_options(params, server_type)
-    if password_hidden and PASSWORD_ID not in given:
-        notes.append(('workspace', WARN, 'the server does not disclose the bind password: give '
-                      'authentication.bind_password to check the service bind'))
+    # A value the server masks is unknown, not empty: never checked as if it were "".
+    hidden = [i for i in hidden if i not in given]
+    if hidden:
+        notes.append(('workspace', WARN, 'the server does not disclose %s (it masks secret settings): give %s to '
+                      'check with them' % (', '.join(hidden), ', '.join(option_of(i) for i in hidden))))
     values.update(given)
     if values.get(PASSWORD_ID):
         # Read from the workspace it is no option Ansible knows to hide: mask it everywhere.
@@ -552,7 +554,8 @@ def run(module, client):
     notes.extend(apply_mapping_options(values, given_by, params))
     channel_rooms = lookup_mapped_channels(client, values) if params['source'] == 'workspace' else None
 
-    report, found = run_checks(values, users=params['users'], roles=roles, notes=notes, channel_rooms=channel_rooms)
+    report, found = run_checks(values, users=params['users'], roles=roles, notes=notes, channel_rooms=channel_rooms,
+                               hidden=hidden)
     summary = describe(report)
     result = dict(changed=False, checks=report.items, summary=report.summary(), users=found['users'],
                   maps=previewed_maps(values))

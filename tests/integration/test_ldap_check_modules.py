@@ -124,6 +124,26 @@ def test_ldap_check_reads_the_workspace_and_overrides(sandbox_clean):
     assert not any(r["wrote"] for r in sandbox_clean.requests())
 
 
+def test_ldap_check_on_a_masking_server_says_what_it_could_not_read_instead_of_checking_empty_values(sandbox_clean):
+    sandbox_clean.config(mask_secrets=True)
+    save_settings(sandbox_clean, directory_settings(sandbox_clean))
+    password = sandbox_clean.env["ldap_bind_password"]
+    dn = sandbox_clean.env["ldap_bind_dn"]
+    (hidden, given), output = run_tasks(sandbox_clean, [
+        ("ldap_check", {"source": "workspace", "fail_on": "never"}),
+        ("ldap_check", {"source": "workspace", "authentication": {"bind_dn": dn, "bind_password": password},
+                        "connection": {"ca_cert": sandbox_clean.env["ca_cert_pem"]}}),
+    ])
+    items = by_name(hidden)
+    assert "LDAP_Authentication_UserDN" in items["workspace"]["detail"], hidden
+    assert "authentication.bind_dn" in items["workspace"]["detail"] and "connection.ca_cert" in items["workspace"]["detail"]
+    assert items["directory"]["status"] == "warn" and "not checked" in items["directory"]["detail"], hidden
+    assert "bind" not in items and not any("is empty" in i["detail"] for i in hidden["checks"]), hidden
+    assert given.get("failed") is not True, given
+    assert by_name(given)["bind"]["status"] == "ok" and "workspace" not in by_name(given), given
+    assert password not in output
+
+
 def test_ldap_check_over_granting_role_filter_fails(sandbox_clean, slapd):
     settings = directory_settings(sandbox_clean, LDAP_Sync_User_Data_Roles=True,
                                   LDAP_Sync_User_Data_Roles_BaseDN=slapd.info["groups_dn"],

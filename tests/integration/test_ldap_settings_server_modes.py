@@ -190,6 +190,7 @@ def test_masked_settings_written_only_because_unreadable_are_listed_as_unverifie
         'LDAP_Authentication_UserDN', 'LDAP_Authentication_Password'], again
     assert with_drift['changed_ids'] == ['LDAP_Host', 'LDAP_Authentication_UserDN'], with_drift
     assert with_drift['unverified_ids'] == ['LDAP_Authentication_UserDN'], with_drift
+    assert with_drift['drift_ids'] == ['LDAP_Host'] and again['drift_ids'] == [], (with_drift, again)
     assert any('cannot be verified: when given, it is sent on every run' in w for w in again['warnings']), again
 
     sandbox.clear_requests()

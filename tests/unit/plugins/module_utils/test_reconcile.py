@@ -294,6 +294,7 @@ def test_an_invalid_ca_certificate_error_does_not_echo_the_text():
                                                                       'is a URL: give the host name alone'),
     ('LDAP_Host', 'connection.host', 'a' * 100000, 'connection.host: a host name of 100000 characters'),
     ('LDAP_Host', 'connection.host', 'ldap example', 'holds characters no host name has'),
+    ('LDAP_Host', 'connection.host', 'ldap.example.org:636', 'ends with a port: give the host name alone and the port'),
     ('LDAP_Timeout', 'connection.timeout', -5, 'connection.timeout: negative value -5; accepted: 0 (no limit)'),
     ('LDAP_Search_Page_Size', 'user_search.page_size', -1, 'user_search.page_size: negative value -1'),
     ('LDAP_BaseDN', 'user_search.base_dn', 'dc=example\x07,dc=org', "user_search.base_dn: control character '\\x07'"),
