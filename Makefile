@@ -66,6 +66,8 @@ help:
 	@echo "make test-unit | test-contract | test-integration | test-sanity | test-lint |"
 	@echo "     test-docs | test-changelog | test-importer | test-molecule   one step of make test"
 	@echo "make changelog         fold changelogs/fragments into the release notes, regenerate CHANGELOG.md"
+	@echo "make bench             the benchmarks of bench/ (not tests, not in make test; BENCH_N=1,10 picks"
+	@echo "                       the fleet sizes; see bench/README.md)"
 	@echo "make clean             remove build output (keeps the venvs); make distclean also the venvs"
 
 # --- what the tests need ---------------------------------------------------------------------
@@ -212,6 +214,16 @@ sandbox-stop: $(VENV)/.stamp
 demo: venv collection-tree
 	@ANSIBLE_PYTHON_INTERPRETER=$(CURDIR)/$(VENV)/bin/python SANDBOX_ARGS="$(SANDBOX_ARGS)" \
 		$(ANSIBLE_ENV) tools/demo.sh
+
+# --- benchmarks (bench/README.md): never part of `make test` -------------------------------------
+
+# Fleet sizes of bench_fleet.py (workspaces); the full run takes a while.
+BENCH_N ?= 1,10,50,100
+.PHONY: bench
+bench: $(VENV)/.stamp collection-tree
+	$(VENV)/bin/python bench/bench_fleet.py --sizes "$(BENCH_N)"
+	$(VENV)/bin/python bench/bench_sync.py
+	$(VENV)/bin/python bench/bench_check.py
 
 # --- cleaning ----------------------------------------------------------------------------------
 
