@@ -92,6 +92,21 @@ class TestUsersList:
         reply = requests.get(rc.api("users.list"), timeout=10)
         assert reply.status_code == 401
 
+    def test_answers_follow_every_change_of_a_user(self, rc):
+        """A login, a deactivation and a reset show in the next listing (the sandbox keeps its sorted
+        listing between pages until a user changes)."""
+        def plain_user():
+            return next(u for u in self.list(rc, count=0)["users"] if u["username"] == rc.env["user_username"])
+
+        assert "lastLogin" not in plain_user()
+        rc.user_login()
+        assert "lastLogin" in plain_user()
+        reply = requests.post(f"{rc.url}/_sandbox/users/{rc.env['user_username']}", json={"active": False}, timeout=10)
+        assert reply.status_code == 200, reply.text
+        assert plain_user()["active"] is False
+        rc.sandbox.reset()
+        assert plain_user()["active"] is True and "lastLogin" not in plain_user()
+
 
 class TestLicensesInfo:
     """§4.2: enterprise LDAP is active iff activeModules contains ldap-enterprise."""

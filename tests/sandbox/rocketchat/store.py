@@ -120,6 +120,10 @@ class Store:
         self.roles = {}
         self.rooms = {}
         self.teams = {}
+        # Counts the changes of what users.info / users.list show of users (creation, any field, roles,
+        # last login; not passwords and tokens), so a reader may keep what it derived until it moves.
+        # Once world.py has built a user, every such change goes through the calls below.
+        self.users_version = 0
         self.clear_users()
         # the built-in accounts' fixed identities: a reset rebuilds the accounts with the same ones
         self.admin_id = random_id()
@@ -212,6 +216,7 @@ class Store:
     # Every change of those fields goes through create_user/update_user, which keep them current.
     def clear_users(self):
         """No users at all (world.py then creates the built-in ones)."""
+        self.users_version += 1
         self.users_by_id = {}
         self._creation_order = {}
         self._by_username = {}
@@ -271,6 +276,7 @@ class Store:
             self.users_by_id[user["_id"]] = user
             self._creation_order[user["_id"]] = len(self._creation_order)
             self._index_user(user, add=True)
+            self.users_version += 1
             self.mark_write()
             return user
 
@@ -290,6 +296,7 @@ class Store:
             after = {k: v for k, v in user.items() if k != "services"}, user["services"].get("ldap")
             if after != before:
                 user["_updatedAt"] = now()
+                self.users_version += 1
                 self.mark_write()
             return user
 
@@ -348,6 +355,7 @@ class Store:
             for role in roles:
                 if role not in user["roles"]:
                     user["roles"].append(role)
+                    self.users_version += 1
                     self.mark_write()
 
     def remove_user_roles(self, user_id, roles):
@@ -356,6 +364,7 @@ class Store:
             kept = [r for r in user["roles"] if r not in set(roles)]
             if kept != user["roles"]:
                 user["roles"] = kept
+                self.users_version += 1
                 self.mark_write()
 
     def new_room(self, name, owner):
@@ -438,6 +447,11 @@ class Store:
         self.log_lines.append({"ts": now().isoformat(), "line": str(line)})
 
     # ------------------------------------------------------------------ server-side helpers
+    def record_login(self, user_id):
+        with self.lock:
+            self.users_by_id[user_id]["lastLogin"] = now()
+            self.users_version += 1
+
     def add_login_token(self, user_id, token, *, pat_name=None, bypass_two_factor=False):
         with self.lock:
             entry = {"hashedToken": hash_token(token), "when": now()}

@@ -4,7 +4,7 @@ reads before it logs in)."""
 from .. import errors
 from ..errors import ApiError
 from ..pipeline import OMIT_SUCCESS, Route
-from ..store import new_token, now, password_digest
+from ..store import new_token, password_digest
 from ..twofactor import TwoFactorError
 
 MINIMUM_CLIENT_VERSIONS = {"desktop": "3.9.6", "mobile": "4.39.0"}
@@ -63,7 +63,7 @@ class SessionRoutes:
                     raise _LoginError("error-user-is-not-activated", "User is not activated")
                 token = new_token()
                 store.add_login_token(user["_id"], token)
-            user["lastLogin"] = now()
+            store.record_login(user["_id"])
         except TwoFactorError as exc:
             raise self._login_failure(exc.code, exc.reason, exc.details)
         except _LoginError as exc:

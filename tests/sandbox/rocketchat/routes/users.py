@@ -8,6 +8,7 @@ from ..pipeline import Route
 class UsersRoutes:
     def __init__(self, store):
         self.store = store
+        self._listed = (None, None)   # users.list: (what it was computed for, the sorted views)
 
     def routes(self):
         return [
@@ -59,15 +60,24 @@ class UsersRoutes:
     def users_list(self, req):
         """8.x users.list: sorted by username unless asked otherwise; `email` keeps the users with that
         address (exact, case-insensitive) and needs view-full-other-user-info."""
-        users = self.store.users()
         email = req.query.get("email")
-        if email:
-            if not self.store.has_permission(req.user, "view-full-other-user-info"):
-                raise errors.forbidden(self.store.band)
-            users = [u for u in users if any(e.get("address", "").lower() == email.lower() for e in u.get("emails", []))]
-        items = [self._user_view(u, req.user) for u in users]
-        page, counts = paging.page(self.store, req.query, items, default_sort=(("username", 1),))
+        if email and not self.store.has_permission(req.user, "view-full-other-user-info"):
+            raise errors.forbidden(self.store.band)
+        sort = paging.requested_sort(req.query) or [("username", 1)]
+        page, counts = paging.window(self.store, req.query, self._sorted_views(req.user, email, sort))
         return dict({"users": page}, **counts)
+
+    def _sorted_views(self, viewer, email, sort):
+        """What users.list lists for `viewer`, in order. Kept until a user changes (store.users_version)
+        or another list is asked for: paging through 10,000 users sorts them once, not once per page."""
+        key = (self.store.users_version, viewer["_id"], email, sort)
+        if self._listed[0] != key:
+            users = self.store.users()
+            if email:
+                users = [u for u in users
+                         if any(e.get("address", "").lower() == email.lower() for e in u.get("emails", []))]
+            self._listed = (key, paging.sorted_items([self._user_view(u, viewer) for u in users], sort))
+        return self._listed[1]
 
     # ---------------------------------------------------------------- rooms and teams
     def _find_room(self, req):
