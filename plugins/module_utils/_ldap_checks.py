@@ -149,8 +149,13 @@ def parse_map(settings, family):
     return stored.groups, None
 
 
-def check_membership_config(settings, spec, roles=None):
-    """Static checks of a role or channel mapping: map JSON, base DN, filter, placeholders, over-grant."""
+def check_membership_config(settings, spec, roles=None, managed=None):
+    """Static checks of a role or channel mapping: map JSON, base DN, filter, placeholders, over-grant.
+
+    ``managed``: the groups the task declares (``role_mapping.mappings``), or None when the task checks the
+    whole map. An unknown role in a group the task does not manage (such as Rocket.Chat's default
+    ``tech-support: support``) is a warning: this run neither wrote it nor can fix it.
+    """
     family = spec.family
     mapping, problem = parse_map(settings, family)
     if problem:
@@ -165,9 +170,18 @@ def check_membership_config(settings, spec, roles=None):
         return FAIL, '; '.join(problems), mapping
     if roles is not None and family is ROLES:
         unknown, _notes = check_roles(mapping, roles)
+        ours = [(group, role) for group, role in unknown if managed is None or group in managed]
+        others = [(group, role) for group, role in unknown if (group, role) not in ours]
         if unknown:
-            return FAIL, ('%s names roles the server does not have, which it drops silently: %s' % (
-                spec.map_id, ', '.join('%s (group %s)' % (role, group) for group, role in unknown))), mapping
+            status = FAIL if ours else WARN
+            detail = '%s names roles the server does not have, which it drops silently: %s' % (
+                spec.map_id, ', '.join('%s (group %s)' % (role, group) for group, role in ours or others))
+            if ours and others:
+                detail += '; also in groups this task does not manage: %s' % ', '.join(
+                    '%s (group %s)' % (role, group) for group, role in others)
+            elif others:
+                detail += ' (groups this task does not manage: remove them with ldap_role_mapping state=absent)'
+            return status, detail, mapping
     return OK, '%d group(s) mapped, strategy %s, filter %s under %s' % (
         len(mapping), spec.strategy, spec.filter, spec.base_dn), mapping
 
@@ -567,7 +581,7 @@ def _check_user_bind(settings, userdn, password, group_verdict):
 # The whole run
 # --------------------------------------------------------------------------------------------
 
-def run_checks(values, users=(), roles=None, notes=(), channel_rooms=None, hidden=()):
+def run_checks(values, users=(), roles=None, notes=(), channel_rooms=None, hidden=(), managed_roles=None):
     """Run every check for the settings ``values`` ({setting id: value}).
 
     ``users``: [{username, password?}]; ``roles``: the server's roles (roles.list items) when known
@@ -575,7 +589,8 @@ def run_checks(values, users=(), roles=None, notes=(), channel_rooms=None, hidde
     previews) and ``import_count``. ``notes``: ``(name, status, detail)`` items the caller found first.
     ``channel_rooms``: ``lookup_mapped_channels``' answer when the workspace was asked (team main rooms
     are then checked). ``hidden``: the ids the server does not disclose (masked) and the task did not give:
-    their values are unknown, so nothing that needs them is checked as if they were empty.
+    their values are unknown, so nothing that needs them is checked as if they were empty. ``managed_roles``:
+    the groups the task's role mapping declares (see ``check_membership_config``), or None.
     """
     settings = DirectorySettings(values)
     report = Report()
@@ -591,7 +606,7 @@ def run_checks(values, users=(), roles=None, notes=(), channel_rooms=None, hidde
         spec = MembershipSpec(settings, family)
         if spec.enabled:
             status, mapping = report.run('%s mapping' % family.plural, check_membership_config, settings, spec,
-                                         roles if family is ROLES else None)
+                                         roles if family is ROLES else None, managed_roles)
             if mapping and status != FAIL:
                 specs.append((spec, mapping))
             if family is CHANNELS and channel_rooms is not None:

@@ -527,6 +527,15 @@ def given_settings_and_options(params, current_server_type):
     return merge_raw_settings(desired, names, params['settings'], coerce_values=True)
 
 
+def declared_groups(mapping_params):
+    """The groups a mapping option declares with state=present, or None when it declares none (then the
+    whole map is the task's to check)."""
+    mapping_params = mapping_params or {}
+    if (mapping_params.get('state') or 'present') != 'present' or not mapping_params.get('mappings'):
+        return None
+    return set((entry.get('group') or '').strip() for entry in mapping_params['mappings'])
+
+
 def run(module, client):
     params = module.params
     notes = []
@@ -555,7 +564,7 @@ def run(module, client):
     channel_rooms = lookup_mapped_channels(client, values) if params['source'] == 'workspace' else None
 
     report, found = run_checks(values, users=params['users'], roles=roles, notes=notes, channel_rooms=channel_rooms,
-                               hidden=hidden)
+                               hidden=hidden, managed_roles=declared_groups(params.get('role_mapping')))
     summary = describe(report)
     result = dict(changed=False, checks=report.items, summary=report.summary(), users=found['users'],
                   maps=previewed_maps(values))

@@ -144,6 +144,23 @@ def test_ldap_check_on_a_masking_server_says_what_it_could_not_read_instead_of_c
     assert password not in output
 
 
+def test_ldap_check_warns_only_about_unknown_roles_in_groups_the_task_does_not_manage(sandbox_clean, slapd):
+    # A fresh workspace keeps Rocket.Chat's default map, whose "tech-support: support" names a role that does
+    # not exist: the role's preflight (role_mapping from the inventory) must not fail on it every run.
+    save_settings(sandbox_clean, directory_settings(sandbox_clean))
+    role_mapping = {"enabled": True, "base_dn": slapd.info["groups_dn"],
+                    "mappings": [{"group": "rocket-admin", "roles": ["admin"]}]}
+    (preflight, whole), _ = run_tasks(sandbox_clean, [
+        ("ldap_check", {"source": "workspace", "role_mapping": role_mapping}),
+        ("ldap_check", {"source": "workspace", "role_mapping": {"enabled": True, "base_dn": slapd.info["groups_dn"]},
+                        "fail_on": "never"}),
+    ])
+    assert preflight.get("failed") is not True, preflight.get("msg")
+    item = by_name(preflight)["roles mapping"]
+    assert item["status"] == "warn" and "support (group tech-support)" in item["detail"], item
+    assert by_name(whole)["roles mapping"]["status"] == "fail"  # the whole map is the task's to check
+
+
 def test_ldap_check_over_granting_role_filter_fails(sandbox_clean, slapd):
     settings = directory_settings(sandbox_clean, LDAP_Sync_User_Data_Roles=True,
                                   LDAP_Sync_User_Data_Roles_BaseDN=slapd.info["groups_dn"],

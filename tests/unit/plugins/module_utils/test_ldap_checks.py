@@ -151,3 +151,16 @@ def test_the_9_0_reason_is_shown():
     failure = explain(RocketChatError('POST', '/api/v1/ldap.testConnection', 400, 'LDAP_Connection_failed_reason',
                                       'error-ldap-connection-failed', {'reason': 'invalidCredentials'}))
     assert 'invalidCredentials' in failure.text()
+
+
+def test_unknown_roles_in_groups_the_task_does_not_manage_only_warn():
+    roles = [{'_id': 'admin', 'name': 'admin'}, {'_id': 'user', 'name': 'user'}]
+    settings = DirectorySettings(dict(
+        LDAP_Sync_User_Data_Roles=True, LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org',
+        LDAP_Sync_User_Data_RolesMap='{"rocket-admin": "admin", "tech-support": "support", "staff": "nobody"}'))
+    spec = MembershipSpec(settings, ROLES)
+    status, detail, _map = check_membership_config(settings, spec, roles, managed={'rocket-admin'})
+    assert status == WARN and 'support (group tech-support)' in detail and 'does not manage' in detail
+    status, detail, _map = check_membership_config(settings, spec, roles, managed={'staff'})
+    assert status == FAIL and detail.index('nobody (group staff)') < detail.index('also in groups this task')
+    assert check_membership_config(settings, spec, roles)[0] == FAIL
