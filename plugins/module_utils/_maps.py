@@ -23,9 +23,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._families impor
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
     GROUP_PLACEHOLDER, USER_PLACEHOLDERS, check_template,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
-    coerce, merge_raw_settings, settings_from_options,
-)
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import checked_settings, coerce
 
 
 class MappingError(Exception):
@@ -386,15 +384,7 @@ def candidate_settings(given, current_server_type):
     """
     if not given:
         return {}
-    desired, names = settings_from_options(given, current_server_type)
-    for setting_id in list(desired):
-        desired[setting_id] = coerce(setting_id, desired[setting_id], "ldap_settings." + names[setting_id])
-    try:
-        merge_raw_settings(desired, names, given.get("settings"), coerce_values=True)
-    except ModuleFailure as exc:
-        extra = dict(exc.extra)
-        extra["invalid"] = ["ldap_settings." + option for option in extra.get("invalid") or ["settings"]]
-        raise ModuleFailure("ldap_settings." + exc.msg, **extra)
+    desired, names = checked_settings(given, current_server_type, prefix="ldap_settings.")
     for setting_id, option in names.items():
         if OWNER[setting_id] != "ldap_settings":
             raise ModuleFailure("ldap_settings.%s: %s is managed by chatops.rocketchat.%s, not by "

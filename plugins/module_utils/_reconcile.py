@@ -450,6 +450,25 @@ def merge_raw_settings(desired, names, raw_settings, coerce_values=False):
     return desired, names
 
 
+def checked_settings(params, current_server_type, prefix=''):
+    """``({id: native value}, {id: option name})`` of ldap_settings' typed options and raw ``settings`` map in
+    ``params``, each value coerced and validated now (``coerce``): for callers that use the settings without
+    writing them (``ldap_check``, a mapping module's ``ldap_settings`` option). Errors name the option with
+    ``prefix`` before it (``'ldap_settings.'``)."""
+    desired, names = settings_from_options(params, current_server_type)
+    for setting_id in list(desired):
+        desired[setting_id] = coerce(setting_id, desired[setting_id], prefix + names[setting_id])
+    try:
+        merge_raw_settings(desired, names, params.get('settings'), coerce_values=True)
+    except ModuleFailure as exc:
+        if not prefix:
+            raise
+        extra = dict(exc.extra)
+        extra['invalid'] = [prefix + option for option in extra.get('invalid') or ['settings']]
+        raise ModuleFailure(prefix + exc.msg, **extra)
+    return desired, names
+
+
 def options_from_settings(values, include_secrets=False):
     """The inverse of ``settings_from_options``: ldap_settings' options for ``{id: value}`` (an export).
 

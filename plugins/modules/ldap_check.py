@@ -493,9 +493,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_checks im
     WARN, apply_mapping_options, describe, lookup_mapped_channels, mapping_options_argument_spec, previewed_maps,
     run_checks, should_fail,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
-    UNREADABLE, merge_raw_settings, settings_from_options,
-)
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE, checked_settings
 from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
 
 PASSWORD_ID = 'LDAP_Authentication_Password'
@@ -522,9 +520,9 @@ def given_settings(params, current_server_type):
 
 
 def given_settings_and_options(params, current_server_type):
-    """``({id: native value}, {id: the option that set it})`` of the typed options and the raw ``settings`` map."""
-    desired, names = settings_from_options(params, current_server_type)
-    return merge_raw_settings(desired, names, params['settings'], coerce_values=True)
+    """``({id: native value}, {id: the option that set it})`` of the typed options and the raw ``settings`` map,
+    validated as ldap_settings validates them (a port out of range, a CA that is no certificate, ...)."""
+    return checked_settings(params, current_server_type)
 
 
 def declared_groups(mapping_params):

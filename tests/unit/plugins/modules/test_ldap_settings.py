@@ -104,3 +104,19 @@ def test_ldap_check_also_refuses_the_bind_password_in_the_raw_map():
     assert err.value.extra['invalid'] == ['settings.LDAP_Authentication_Password']
     check_params.update(settings=None, authentication={'bind_password': 'pw-from-no-log-option'})
     assert ldap_check.given_settings(check_params, '') == {'LDAP_Authentication_Password': 'pw-from-no-log-option'}
+
+
+@pytest.mark.parametrize('given, option, accepted', [
+    ({'connection': {'port': 70000}}, 'connection.port', 'a TCP port from 1 to 65535'),
+    ({'connection': {'host': 'ldaps://ldap.example.org'}}, 'connection.host', 'a host name or IP address'),
+    ({'user_search': {'page_size': -1}}, 'user_search.page_size', '0 (no limit) or a positive integer'),
+    ({'connection': {'ca_cert': 'not a certificate'}}, 'connection.ca_cert', None),
+])
+def test_ldap_check_validates_its_typed_options_as_ldap_settings_does(given, option, accepted):
+    check_params = dict((name, None) for name in ldap_check.argument_spec())
+    check_params.update(given)
+    with pytest.raises(ModuleFailure) as err:
+        ldap_check.given_settings(check_params, '')
+    assert err.value.msg.startswith(option + ':') and err.value.extra['invalid'] == [option]
+    if accepted:
+        assert accepted in err.value.msg
