@@ -16,7 +16,7 @@ import json
 from collections import OrderedDict
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
-    LDAP_ENTERPRISE, SETTINGS, in_admin_ui_order,
+    LDAP_ENTERPRISE, SETTINGS, in_admin_ui_order, option_of,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
     DEFAULTS as DIRECTORY_SETTING_DEFAULTS, DirectoryError, DirectorySettings, missing_groups, split_list,
@@ -266,12 +266,15 @@ class _Run:
             template = "(&%s(|%s))" % (template, "".join("(%s=#{groupName})" % n for n in names))
         elif strategy == "once":
             template = "(&%s(|(ou=#{groupName})(cn=#{groupName})))" % template
-        if settings.get("LDAP_Authentication"):
-            if PASSWORD_ID in unreadable:
-                self.fail("validate_groups: the server does not disclose the bind password (%s), so the directory "
-                          "cannot be searched as the service account; give it with "
-                          "ldap_settings.authentication.bind_password" % PASSWORD_ID, invalid=["ldap_settings"])
-            self.mask(settings.text(PASSWORD_ID))
+        # A value the server masks is unknown, not empty: the search would run with the wrong credentials or CA.
+        needed = (["LDAP_Authentication_UserDN", PASSWORD_ID] if settings.get("LDAP_Authentication") else []) + \
+            (["LDAP_CA_Cert"] if settings.text("LDAP_Encryption") in ("tls", "ssl") else [])
+        hidden = [i for i in needed if i in unreadable]
+        if hidden:
+            options = ["ldap_settings." + option_of(i) for i in hidden]
+            self.fail("validate_groups: the server does not disclose %s, which the directory search needs; give %s"
+                      % (", ".join(hidden), " and ".join(options)), invalid=options)
+        self.mask(settings.text(PASSWORD_ID))
         try:
             missing = missing_groups(settings, base_dn, template, groups)
         except DirectoryError as exc:

@@ -200,6 +200,17 @@ def test_a_bind_password_the_server_hides_needs_the_candidate_one(searched):
     assert searched[0]['settings'].text('LDAP_Authentication_Password') == PASSWORD
 
 
+def test_a_bind_dn_or_ca_the_server_hides_is_named_not_used_as_a_value(searched):
+    snapshot = saved(LDAP_Host='ldap.example.org', LDAP_Authentication=True, LDAP_Authentication_UserDN=UNREADABLE,
+                     LDAP_Authentication_Password=UNREADABLE, LDAP_Encryption='ssl', LDAP_CA_Cert=UNREADABLE,
+                     LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org')
+    run = prepared_run(ROLES, {'ldap_settings': {'authentication': {'bind_password': PASSWORD}}}, snapshot)
+    with pytest.raises(ModuleFailure) as err:
+        run.validate_groups(['admins'])
+    assert searched == [] and 'UNREADABLE' not in err.value.msg
+    assert err.value.extra['invalid'] == ['ldap_settings.authentication.bind_dn', 'ldap_settings.connection.ca_cert']
+
+
 def test_a_failed_search_says_which_settings_it_used_and_hides_the_password(monkeypatch):
     from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import DirectoryError
 
