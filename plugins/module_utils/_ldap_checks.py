@@ -30,7 +30,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter im
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import (
     MAX_NAME_LOOKUPS, MappingError, check_filter, check_roles, desired_settings, normalize_entries, parse_stored_map,
-    plan_map, serialize_map,
+    plan_map, serialize_map, unsafe_in_filter,
 )
 
 OK, WARN, FAIL = 'ok', 'warn', 'fail'
@@ -166,6 +166,8 @@ def check_membership_config(settings, spec, roles=None, managed=None):
         return FAIL, ('%s is empty: the server has no fallback, logs "Please setup LDAP Group Filter and '
                       'LDAP Group BaseDN" and treats every user as in no group' % spec.base_dn_id), mapping
     problems = check_filter(spec.filter, spec.filter_id, group_count=len(mapping), strategy=spec.strategy)
+    if spec.strategy != 'once':
+        problems.extend('group %r %s' % (group, unsafe_in_filter(group)) for group in mapping if unsafe_in_filter(group))
     if problems:
         return FAIL, '; '.join(problems), mapping
     if roles is not None and family is ROLES:

@@ -26,7 +26,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._families impor
 from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import (
     MAX_NAME_LOOKUPS, PASSWORD_ID, MappingError, StoredMap, candidate_settings, check_filter, check_roles,
     describe_diff, desired_settings, diff_maps, dn_group_warnings, maps_equal, normalize_entries,
-    parse_stored_map, plan_map, render_map, serialize_map, team_main_room_warning, unique,
+    parse_stored_map, plan_map, render_map, serialize_map, team_main_room_warning, unique, unsafe_in_filter,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE
 from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
@@ -115,6 +115,11 @@ class _Run:
         self.warnings.extend("the stored map is rewritten: %s" % p for p in stored.problems)
 
         declared = entries if params["state"] == "present" else OrderedDict()
+        if family.group_in_filter:
+            for group in after:
+                if group not in declared and unsafe_in_filter(group):
+                    self.warnings.append("the stored map's group %r (not managed by this task) %s; remove it with "
+                                         "state=absent" % (group, unsafe_in_filter(group)))
         self.warn_dn_groups(declared)
         self.validate_settings(after)
         self.validate_values(declared, after)

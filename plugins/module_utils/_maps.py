@@ -89,6 +89,25 @@ def parse_stored_map(text, family):
     return StoredMap(groups, problems)
 
 
+# Rocket.Chat substitutes a mapped group into the role and channel filters as #{groupName} unescaped
+# (apps/meteor/ee/server/lib/ldap/Manager.ts): these characters change what the filter means. A backslash
+# that starts an RFC 4515 escape (\28 for "(") is how such a name is written, and stays allowed.
+_UNSAFE_IN_FILTER = re.compile(r"[*()\x00]|\\(?![0-9A-Fa-f]{2})")
+
+
+def unsafe_in_filter(group):
+    """Why ``group`` cannot go into a filter unescaped, or None."""
+    found = sorted(set(_UNSAFE_IN_FILTER.findall(group)))
+    if not found:
+        return None
+    text = ("holds %s, which the server puts unescaped into the group filter as #{groupName}"
+            % ", ".join(repr(c) for c in found))
+    if "*" in found:
+        return text + ", where '*' matches every group: the map's values would go to every user in any group"
+    return text + (": the filter no longer means what it says; write the name as the filter needs it "
+                   "(\\2a for '*', \\28 for '(', \\29 for ')', \\5c for a backslash)")
+
+
 def normalize_entries(entries, family, state="present"):
     """The user's list of ``{group, <family.plural>}`` as an ordered dict group -> tuple.
 
@@ -108,12 +127,9 @@ def normalize_entries(entries, family, state="present"):
         if not isinstance(group, str) or not group.strip():
             raise MappingError("%s.group must be a non-empty group name" % where)
         group = group.strip()
-        if state == "present" and family.group_in_filter and ("*" in group or "\x00" in group):
-            # the server puts the group name into the role/channel filter unescaped (#{groupName}):
-            # "*" would match every group, and the map's values would go to every user in any group
-            raise MappingError("%s.group %r holds '*' (or NUL), which the server puts unescaped into the group "
-                               "filter as #{groupName}, where it matches every group; accepted: a group's name"
-                               % (where, group))
+        if state == "present" and family.group_in_filter and unsafe_in_filter(group):
+            raise MappingError("%s.group %r %s; accepted: a group's name without these characters"
+                               % (where, group, unsafe_in_filter(group)))
         if group in result:
             raise MappingError("%s.group %r is listed twice; list each group once with all its %s"
                                % (where, group, family.plural))

@@ -183,6 +183,21 @@ def test_unknown_roles_are_refused_before_any_write(sandbox_clean):
     assert len(sent(sandbox, '/api/v1/roles.list')) == 1
 
 
+def test_a_stored_wildcard_group_is_named_and_can_be_removed(sandbox_clean):
+    # Anyone who can edit the setting can store "*": every user in any group would get its roles.
+    sandbox = sandbox_clean
+    configure(sandbox, **{ROLES_MAP: json.dumps({'*': 'admin', 'rocket-admin': 'admin'})})
+    run = run_playbook([
+        {ROLE_MAPPING: {'enabled': True, 'base_dn': sandbox.env['groups_dn'],
+                        'mappings': [{'group': 'manager', 'roles': ['leader']}]}},
+        {ROLE_MAPPING: {'state': 'absent', 'mappings': [{'group': '*'}]}},
+    ], module_defaults=connection_vars(sandbox))
+    kept, removed = run.results
+    assert any("group '*' (not managed by this task)" in w and 'matches every group' in w
+               for w in kept['warnings']), kept
+    assert removed['changed'] and '*' not in json.loads(stored(sandbox, ROLES_MAP)), removed
+
+
 def test_invalid_input_is_refused_with_the_option_named(sandbox_clean):
     sandbox = sandbox_clean
     configure(sandbox)

@@ -164,3 +164,11 @@ def test_unknown_roles_in_groups_the_task_does_not_manage_only_warn():
     status, detail, _map = check_membership_config(settings, spec, roles, managed={'staff'})
     assert status == FAIL and detail.index('nobody (group staff)') < detail.index('also in groups this task')
     assert check_membership_config(settings, spec, roles)[0] == FAIL
+
+
+def test_a_stored_group_that_changes_the_filter_fails_the_check():
+    settings = DirectorySettings(dict(
+        LDAP_Sync_User_Data_Roles=True, LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org',
+        LDAP_Sync_User_Data_RolesMap='{"*": "admin", "staff": "user"}'))
+    status, detail, _map = check_membership_config(settings, MembershipSpec(settings, ROLES))
+    assert status == FAIL and "group '*'" in detail and 'matches every group' in detail

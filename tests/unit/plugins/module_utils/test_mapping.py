@@ -192,12 +192,21 @@ def test_each_mapping_module_manages_exactly_the_settings_the_catalog_gives_it(s
 
 
 @pytest.mark.parametrize("kind", [ROLES, CHANNELS], ids=["roles", "channels"])
-@pytest.mark.parametrize("group", ["*", "dev*", "a\x00b"])
-def test_a_group_name_the_server_would_turn_into_a_wildcard_is_refused(kind, group):
-    """#{groupName} goes into the role and channel filters unescaped: "*" matches every group."""
+@pytest.mark.parametrize("group, why", [("*", "matches every group"), ("dev*", "matches every group"),
+                                        ("a\x00b", "no longer means"), ("Sales (EMEA)", "\\28 for '('"),
+                                        ("a\\b", "\\5c for a backslash")])
+def test_a_group_name_that_changes_the_filter_is_refused(kind, group, why):
+    """#{groupName} goes into the role and channel filters unescaped: "*" matches every group, parentheses
+    and a lone backslash change or break the filter."""
     with pytest.raises(mapping.MappingError) as err:
         mapping.normalize_entries([{"group": group, kind.plural: ["x"]}], kind)
-    assert str(err.value).startswith("mappings[0].group") and "matches every group" in str(err.value)
+    assert str(err.value).startswith("mappings[0].group") and why in str(err.value)
+
+
+@pytest.mark.parametrize("kind", [ROLES, CHANNELS], ids=["roles", "channels"])
+def test_a_group_name_written_with_filter_escapes_is_kept(kind):
+    assert list(mapping.normalize_entries([{"group": "Sales \\28EMEA\\29", kind.plural: ["x"]}], kind)) == [
+        "Sales \\28EMEA\\29"]
 
 
 def test_a_team_map_compares_group_names_and_keeps_them():
