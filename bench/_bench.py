@@ -43,7 +43,7 @@ def ansible_env(timer_file=None, **extra):
     env.update(ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_PATH), ANSIBLE_PYTHON_INTERPRETER=str(PYTHON),
                ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_PIPELINING="1",
                ANSIBLE_HOST_KEY_CHECKING="0", ANSIBLE_DEPRECATION_WARNINGS="0",
-               ANSIBLE_ACTION_PLUGINS=str(BENCH / "action_plugins"),
+               ANSIBLE_ACTION_PLUGINS=str(BENCH / "action_plugins"), ANSIBLE_LIBRARY=str(BENCH / "library"),
                ANSIBLE_CALLBACK_PLUGINS=str(BENCH / "callback_plugins"),
                PATH="%s:%s" % (VENV_BIN, os.environ.get("PATH", "")))
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)

@@ -8,7 +8,12 @@ per workspace), with forks = min(N, --forks):
 - apply:      chatops.rocketchat.configure on fresh workspaces (ldap_sync_mode=never, as the demo does);
 - no-op:      the same again (nothing to change);
 - drift:      chatops.rocketchat.drift (check mode; the workspaces match, so it passes);
-- drift PAT:  drift with a personal access token per workspace instead of the admin's password (no login).
+- drift PAT:  drift with a personal access token per workspace instead of the admin's password (no login);
+- proto module / proto action: prototypes of the designs issue 14 weighs, with the PAT: ONE task per
+              workspace that sends what a drift must ask the server, each thing once (version, licence, settings,
+              their metadata, roles, the connection test, a search test per canary user; no comparison), as a
+              module process (bench/library/bench_reads_module.py) and as a controller-side action
+              (bench/action_plugins/bench_reads_action.py). They are floors of those designs, not features.
 
 Each measure prints wall seconds and its ratio to the floor, CPU seconds per workspace (getrusage of the
 children: ansible-playbook, its forks and module processes; not the sandboxes), and requests and writes per
@@ -37,24 +42,39 @@ from _bench import (  # noqa: E402
 # Task actions that run in the controller only (no module process).
 CONTROLLER_ACTIONS = {"debug", "set_fact", "assert", "fail", "meta", "include_tasks", "import_tasks", "include_vars",
                       "validate_argument_spec",
-                      "include_role", "import_role", "bench_get"}
-MEASURES = ("floor", "apply", "no-op", "drift", "drift PAT")
+                      "include_role", "import_role", "bench_get", "bench_reads_action"}
+MEASURES = ("floor", "apply", "no-op", "drift", "drift PAT", "proto module", "proto action")
+PROTOTYPE = """- hosts: rocketchat
+  gather_facts: false
+  check_mode: true
+  tasks:
+    - %s:
+        api_url: "{{ ldap_api_url }}"
+        api_user_id: "{{ ldap_api_user_id }}"
+        api_token: "{{ ldap_api_token }}"
+        canaries: "{{ ldap_canary_users | map(attribute='username') | list }}"
+"""
 
 
-def controller_only(action):
-    return action.rsplit(".", 1)[-1] in CONTROLLER_ACTIONS
+def controller_only(action, also=()):
+    return action.rsplit(".", 1)[-1] in CONTROLLER_ACTIONS.union(also)
 
 
 def write_playbooks(directory):
-    floor = directory / "floor.yml"
-    floor.write_text("- hosts: rocketchat\n  gather_facts: false\n  tasks:\n"
-                     "    - ansible.builtin.debug:\n        msg: floor\n")
-    return floor
+    """The floor and the two prototypes' playbooks: ``{measure: path}``."""
+    books = {"floor": directory / "floor.yml", "proto module": directory / "proto-module.yml",
+             "proto action": directory / "proto-action.yml"}
+    books["floor"].write_text("- hosts: rocketchat\n  gather_facts: false\n  tasks:\n"
+                              "    - ansible.builtin.debug:\n        msg: floor\n")
+    books["proto module"].write_text(PROTOTYPE % "bench_reads_module")
+    books["proto action"].write_text(PROTOTYPE % "bench_reads_action")
+    return books
 
 
-def task_profile(lines, workspaces):
+def task_profile(lines, workspaces, also_controller=()):
     """Per workspace: module tasks run, their seconds, all task seconds; seconds by module action."""
-    modules = [line for line in lines if line["status"] != "skipped" and not controller_only(line["action"])]
+    modules = [line for line in lines
+               if line["status"] != "skipped" and not controller_only(line["action"], also_controller)]
     by_action = collections.Counter()
     for line in modules:
         by_action[line["action"].rsplit(".", 1)[-1]] += line["seconds"] / workspaces
@@ -71,7 +91,7 @@ def measure_size(size, args, work):
         inventory = write_inventory(work / ("inventory-%d" % size), fleet.urls)
         pat_inventory = write_inventory(work / ("inventory-pat-%d" % size), fleet.urls,
                                         pat=[(i["admin_user_id"], i["admin_token"]) for i in fleet.infos])
-        floor = write_playbooks(work)
+        books = write_playbooks(work)
         report = work / "report.md"
         forks = min(size, args.forks)
         common = ["--forks", forks, "-e", "ldap_report_path=%s" % report]
@@ -80,11 +100,13 @@ def measure_size(size, args, work):
         for attempt in range(repeat):
             timer = work / ("timer-%d-%d" % (size, attempt))
             fleet.reset()
-            runs = (("floor", inventory, floor, []), ("apply", inventory, "chatops.rocketchat.configure",
+            runs = (("floor", inventory, books["floor"], []), ("apply", inventory, "chatops.rocketchat.configure",
                                                        ["-e", "ldap_sync_mode=never"]),
                     ("no-op", inventory, "chatops.rocketchat.configure", ["-e", "ldap_sync_mode=never"]),
                     ("drift", inventory, "chatops.rocketchat.drift", []),
-                    ("drift PAT", pat_inventory, "chatops.rocketchat.drift", no_password))
+                    ("drift PAT", pat_inventory, "chatops.rocketchat.drift", no_password),
+                    ("proto module", pat_inventory, books["proto module"], []),
+                    ("proto action", pat_inventory, books["proto action"], []))
             for name, inv, book, extra in runs:
                 fleet.clear_requests()
                 timer_file = Path("%s-%s.jsonl" % (timer, name.replace(" ", "-")))
