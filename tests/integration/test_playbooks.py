@@ -3,6 +3,7 @@ inventory of one workspace (the sandbox) against the session's slapd: the GitOps
 a change behind Ansible's back -> drift -> export -> drift with the exported vars; verify and sync;
 the report; and a failing phase that still logs out and writes the report."""
 
+import json
 import socket
 
 import pytest
@@ -10,6 +11,7 @@ import requests
 import yaml
 
 from tests.integration.helpers import run_collection_playbook, stored_settings, writes
+from tests.integration.test_ldap_channel_team_mapping import save_settings_without_validation_rules
 from tests.integration.test_role_ldap import ldap_users, requests_to, role_vars
 from tests.sandbox.rocketchat.launcher import SandboxClient, SandboxProcess, environment
 
@@ -433,3 +435,85 @@ def test_a_backtick_in_a_stored_value_stays_inside_the_reports_code_span(sandbox
     text = report.read_text(encoding='utf-8')
     row = next(line for line in text.splitlines() if line.startswith('| `LDAP_User_Search_Filter`'))
     assert '| ``%s`` |' % stored in row, row
+
+
+def test_a_failed_login_still_writes_the_report_naming_the_login(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    wrong = 'not-the-admin-password'
+    variables = role_vars(sandbox, slapd, report, ldap_api_password=wrong)
+    run = run_collection_playbook('configure', write_inventory(tmp_path, variables))
+    assert run.returncode != 0, run
+    assert [r['status'] for r in requests_to(sandbox, '/api/v1/login')] == [401]
+    assert writes(sandbox) == [] and requests_to(sandbox, '/api/v1/logout') == []
+    text = report.read_text(encoding='utf-8')
+    assert '| %s | failed | 0 | not run | not run |' % WORKSPACE in text, text
+    assert '- **%s: the login phase failed.**' % WORKSPACE in text
+    assert '**Failed** in the login phase: Stop when the login failed: ' in text
+    # settings, mappings, server tests and sync: none ran without the login
+    assert text.count('Not run: the login phase failed first.') == 4, text
+    assert_no_secret(text + run.output, sandbox, slapd)
+    assert wrong not in text + run.output
+
+
+def test_drift_reads_the_roles_outcome_also_with_private_role_vars(sandbox_clean, slapd, tmp_path):
+    # With private_role_vars the role's own variables do not reach the play's post_tasks: the drift
+    # playbook reads the fact the role sets (ldap_outcome) instead.
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    variables = role_vars(sandbox, slapd, report, ldap_sync_mode='never', ldap_team_mapping={
+        'enabled': True, 'base_dn': slapd.info['teams_dn'], 'name_attributes': ['ou'],
+        'mappings': [{'group': 'Engineering', 'teams': ['engineering']}]})
+    inventory = write_inventory(tmp_path, variables)
+    assert run_collection_playbook('configure', inventory).returncode == 0
+    private = {'ANSIBLE_PRIVATE_ROLE_VARS': 'True'}
+
+    matches = run_collection_playbook('drift', inventory, extra_env=private)
+    assert matches.returncode == 0, matches
+    assert '%s matches the inventory' % WORKSPACE in matches.output
+
+    change_behind_ansibles_back(sandbox, 'LDAP_User_Search_Filter', '(objectClass=person)')
+    # A team map stored with a plain string (an old server's form; the server reads only lists): the
+    # module rewrites it with the same groups, a change without a change line, and drift all the same.
+    save_settings_without_validation_rules(sandbox, {'LDAP_Groups_To_Rocket_Chat_Teams': '{"Engineering": "engineering"}'})
+    drifted = run_collection_playbook('drift', inventory, extra_env=private)
+    assert drifted.returncode != 0, drifted
+    assert ("%s drifted from the inventory: ['LDAP_User_Search_Filter', 'teams: the stored map is rewritten "
+            "in the form the server reads (same groups)'] (details in %s)" % (WORKSPACE, report)
+            in ' '.join(drifted.output.split())), drifted
+    assert writes(sandbox) == []
+    assert '| %s | would change | 2 |' % WORKSPACE in report.read_text(encoding='utf-8')
+
+
+def custom_stats(output):
+    """The run's custom stats (set_stats, per run) as the default callback prints them."""
+    line = next(line for line in output.splitlines() if line.startswith('\tRUN: '))
+    return json.loads(line[len('\tRUN: '):])
+
+
+def test_the_report_is_published_with_set_stats_as_well_as_written(sandbox_clean, slapd, tmp_path):
+    # AWX/AAP keep a job's set_stats data (its artifacts) and throw its working directory away.
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    inventory = write_inventory(tmp_path, role_vars(sandbox, slapd, report, ldap_sync_mode='never'))
+    run = run_collection_playbook('configure', inventory, extra_env={'ANSIBLE_SHOW_CUSTOM_STATS': 'True'})
+    assert run.returncode == 0, run
+    published = custom_stats(run.output)['ldap_report']
+    assert published['markdown'] == report.read_text(encoding='utf-8')
+    assert published['path'] == str(report) and published['outcome'] == 'applied'
+    (model,) = published['workspaces']
+    assert model['workspace'] == WORKSPACE and model['status'] == 'changed' and model['changes'] == 14
+    assert 'LDAP_Enable' in model['drift']
+    assert_no_secret(run.output, sandbox, slapd)
+
+
+def test_the_default_report_path_under_awx_is_a_per_job_file_in_the_temporary_directory(sandbox_clean, slapd, tmp_path):
+    sandbox = sandbox_clean
+    variables = role_vars(sandbox, slapd, tmp_path / 'unused.md', ldap_verify=False)
+    del variables['ldap_report_path']
+    inventory = write_inventory(tmp_path, variables)
+    run = run_collection_playbook('verify', inventory, extra_vars={'awx_job_id': 4242, 'tower_job_id': 4242},
+                                  extra_env={'TMPDIR': str(tmp_path)})
+    assert run.returncode == 0, run
+    text = (tmp_path / 'rocketchat-ldap-report-4242.md').read_text(encoding='utf-8')
+    assert text.startswith('# Rocket.Chat LDAP: 1 workspace')
