@@ -21,6 +21,8 @@ VENV := .venv
 VENV_OLDEST := .venv-oldest
 # galaxy-importer with the ansible-lint and ansible-doc it runs (make test-importer).
 VENV_IMPORTER := .venv-importer
+# antsibull-docs and Sphinx (make docs).
+VENV_DOCS := .venv-docs
 # Left out of .venv-oldest: they need (and would pull in) the newest ansible-core.
 NEWEST_ONLY_REQUIREMENTS := ansible-core ansible-lint molecule antsibull-changelog
 space := $() $()
@@ -35,6 +37,7 @@ COLLECTION_LINK := $(COLLECTIONS_PATH)/ansible_collections/$(COLLECTION)
 # built and installed tarball, so sanity tests exactly what ships.
 ANSIBLE_TEST_COLLECTION := $(CURDIR)/build/ansible-test/ansible_collections/$(COLLECTION)
 DIST := $(CURDIR)/build/dist
+DOCSITE := $(CURDIR)/build/docsite
 REPORTS := $(CURDIR)/build/reports
 
 # Options for `make sandbox`, e.g. SANDBOX_ARGS="--version 8.5.0 --license none --flavour ad".
@@ -54,7 +57,7 @@ ANSIBLE_ENV := ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS_PATH) PATH=$(CURDIR)/$(VEN
 help:
 	@echo "make test              unit, contract and integration tests (newest and oldest ansible-core),"
 	@echo "                       ansible-test sanity, ansible-lint, ansible-doc, the release notes,"
-	@echo "                       galaxy-importer on the built tarball, molecule"
+	@echo "                       the docsite in headless Chromium, galaxy-importer on the built tarball, molecule"
 	@echo "make demo              run the demo"
 	@echo "make sandbox           start slapd and the Rocket.Chat sandbox in the background"
 	@echo "                       (SANDBOX_ARGS=\"--version 8.5.0 --license none ...\"; see README.md)"
@@ -64,7 +67,9 @@ help:
 	@echo "make collection-tree   build/collections/ansible_collections/chatops/rocketchat -> ."
 	@echo "make collection-build  build the collection tarball into build/dist/"
 	@echo "make test-unit | test-contract | test-integration | test-sanity | test-lint |"
-	@echo "     test-docs | test-changelog | test-importer | test-molecule   one step of make test"
+	@echo "     test-docs | test-changelog | test-docsite | test-importer | test-molecule"
+	@echo "                       one step of make test"
+	@echo "make docs              the docsite into build/docsite/html (antsibull-docs, Sphinx)"
 	@echo "make changelog         fold changelogs/fragments into the release notes, regenerate CHANGELOG.md"
 	@echo "make bench             the benchmarks of bench/ (not tests, not in make test; BENCH_N=1,10 picks"
 	@echo "                       the fleet sizes; see bench/README.md)"
@@ -109,10 +114,10 @@ collection-install: collection-build
 # --- make test ---------------------------------------------------------------------------------
 
 .PHONY: test test-start test-unit test-contract test-integration test-sanity test-lint test-docs \
-	test-changelog test-importer test-molecule
+	test-changelog test-docsite test-importer test-molecule
 
 test: test-start test-unit test-contract test-integration test-sanity test-lint test-docs \
-	test-changelog test-importer test-molecule
+	test-changelog test-docsite test-importer test-molecule
 	@tools/test-summary.py $$(find $(REPORTS) -name '*.xml' | sort)
 
 test-start: venv collection-tree oracles
@@ -178,6 +183,24 @@ changelog: $(VENV)/.stamp
 		--update-existing --reload-plugins --refresh-plugins prevent-removal
 	rm -f changelogs/.plugin-cache.yaml
 
+# The docsite (antsibull-docs + Sphinx): every module, the role and docs/docsite's guides, into
+# build/docsite/html. make test-docsite builds it with every Sphinx warning an error, checks every
+# internal link, and opens the main pages in headless Chromium (Debian's package), keeping
+# screenshots in build/docsite/screenshots/.
+DOCS_SPHINX_OPTS ?= --keep-going
+$(VENV_DOCS)/.stamp: tools/requirements-docs.txt tools/make-venv.sh tools/find-python.sh
+	tools/make-venv.sh $(VENV_DOCS) $(PYTHON_NEWEST) -r tools/requirements-docs.txt
+
+.PHONY: docs
+docs: $(VENV_DOCS)/.stamp collection-tree
+	tools/build-docsite.sh $(VENV_DOCS) $(COLLECTIONS_PATH) $(DOCSITE) $(DOCS_SPHINX_OPTS)
+
+test-docsite: $(VENV_DOCS)/.stamp collection-tree
+	@echo "==> the docsite: built with warnings as errors, links checked, main pages in headless Chromium"
+	@tools/system-deps.sh chromium
+	$(MAKE) --no-print-directory docs DOCS_SPHINX_OPTS="-W --keep-going"
+	$(VENV_DOCS)/bin/python tools/check_docsite.py $(DOCSITE)/html $(DOCSITE)/screenshots
+
 # galaxy-importer on the built tarball, as Galaxy runs it on upload (ansible-doc and ansible-lint from
 # its venv; its ansible-test step needs containers and stays off). It exits 0 whatever it finds, so
 # tools/check_importer.py fails on any warning or error in its log (build/importer/importer.log).
@@ -234,4 +257,4 @@ clean:
 	find . -path ./.venv -prune -o -path ./.venv-oldest -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_IMPORTER)
+	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_IMPORTER) $(VENV_DOCS)

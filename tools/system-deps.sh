@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests and the demo need (a real OpenLDAP slapd, and a real
 # Active Directory: Samba's AD DC with its provisioning data and the ldb tools), only if missing.
+# Extra package names as arguments are installed the same way (make test-docsite: chromium).
 set -euo pipefail
 
-packages=(slapd ldap-utils samba-ad-dc samba-ad-provision ldb-tools)
+packages=(slapd ldap-utils samba-ad-dc samba-ad-provision ldb-tools "$@")
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
