@@ -50,7 +50,7 @@ def pasted_secrets(arguments):
 
 class _Module(AnsibleModule):
     """An AnsibleModule that hides ``pasted_secrets`` of the task's raw arguments in whatever it returns,
-    also when Ansible's own argument checks fail first."""
+    also when Ansible's own argument checks fail first, and logs an argument holding a NUL."""
 
     def __init__(self, pasted, *args, **kwargs):
         self._pasted = pasted
@@ -60,6 +60,15 @@ class _Module(AnsibleModule):
         if not hasattr(self, 'no_log_values'):
             self.no_log_values = set()
         self.no_log_values.update(self._pasted)
+
+    def log(self, msg, log_args=None):
+        # Ansible logs the arguments to syslog, which refuses a NUL: the module then failed saying only
+        # "Failed to log to syslog", before its own checks could name the option holding it.
+        def escaped(text):
+            return text.replace('\x00', '\\x00') if isinstance(text, str) else text
+        if log_args:
+            log_args = dict((key, escaped(value)) for key, value in log_args.items())
+        super(_Module, self).log(escaped(msg), log_args=log_args)
 
     def exit_json(self, **kwargs):
         self._hide_pasted()
