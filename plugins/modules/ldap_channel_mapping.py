@@ -61,26 +61,30 @@ options:
         type: list
         elements: str
   enabled:
-    description: Sync channels from LDAP groups (C(LDAP_Sync_User_Data_Channels)).
+    description: Sync channels from LDAP groups (C(LDAP_Sync_User_Data_Channels),
+      I(Auto sync LDAP groups to channels) in the admin UI).
     type: bool
   admin_user:
     description:
-      - Username that owns the channels a sync creates (C(LDAP_Sync_User_Data_Channels_Admin),
+      - Username that owns the channels a sync creates (C(LDAP_Sync_User_Data_Channels_Admin), I(Channel admin) in
+        the admin UI,
         server default C(rocket.cat)).
     type: str
   auto_remove:
     description:
       - Remove users from mapped channels whose groups they left
-        (C(LDAP_Sync_User_Data_Channels_Enforce_AutoChannels)).
+        (C(LDAP_Sync_User_Data_Channels_Enforce_AutoChannels), I(Auto remove users from channels) in the admin UI).
     type: bool
   base_dn:
     description:
-      - Where the groups are searched (C(LDAP_Sync_User_Data_Channels_BaseDN)); required once
+      - Where the groups are searched (C(LDAP_Sync_User_Data_Channels_BaseDN), I(LDAP group BaseDN) in the admin
+        UI); required once
         channel sync is enabled.
     type: str
   filter:
     description:
-      - Membership filter (C(LDAP_Sync_User_Data_Channels_Filter)) with the placeholders
+      - Membership filter (C(LDAP_Sync_User_Data_Channels_Filter), I(User group filter) in the admin UI) with the
+        placeholders
         C(#{groupName}), C(#{username}) and C(#{userdn}).
     type: str
   validation_strategy:

@@ -143,19 +143,21 @@ options:
         type: bool
         default: false
       enabled:
-        description: Overrides C(LDAP_Sync_User_Data_Roles).
+        description: Overrides C(LDAP_Sync_User_Data_Roles) (I(Sync LDAP groups) in the admin UI).
         type: bool
       auto_remove:
-        description: Overrides C(LDAP_Sync_User_Data_Roles_AutoRemove) (not used by the checks).
+        description: Overrides C(LDAP_Sync_User_Data_Roles_AutoRemove) (I(Auto remove user roles) in the admin UI; not
+          used by the checks).
         type: bool
       base_dn:
-        description: Overrides C(LDAP_Sync_User_Data_Roles_BaseDN).
+        description: Overrides C(LDAP_Sync_User_Data_Roles_BaseDN) (I(LDAP group BaseDN) in the admin UI).
         type: str
       filter:
-        description: Overrides C(LDAP_Sync_User_Data_Roles_Filter).
+        description: Overrides C(LDAP_Sync_User_Data_Roles_Filter) (I(User group filter) in the admin UI).
         type: str
       validation_strategy:
-        description: Overrides C(LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy).
+        description: Overrides C(LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy)
+          (I(Group membership validation strategy) in the admin UI).
         type: str
         choices: [each_group, once]
   channel_mapping:
@@ -211,22 +213,25 @@ options:
         type: bool
         default: false
       enabled:
-        description: Overrides C(LDAP_Sync_User_Data_Channels).
+        description: Overrides C(LDAP_Sync_User_Data_Channels) (I(Auto sync LDAP groups to channels) in the admin UI).
         type: bool
       admin_user:
-        description: Overrides C(LDAP_Sync_User_Data_Channels_Admin) (not used by the checks).
+        description: Overrides C(LDAP_Sync_User_Data_Channels_Admin) (I(Channel admin) in the admin UI; not used by
+          the checks).
         type: str
       auto_remove:
-        description: Overrides C(LDAP_Sync_User_Data_Channels_Enforce_AutoChannels) (not used by the checks).
+        description: Overrides C(LDAP_Sync_User_Data_Channels_Enforce_AutoChannels)
+          (I(Auto remove users from channels) in the admin UI; not used by the checks).
         type: bool
       base_dn:
-        description: Overrides C(LDAP_Sync_User_Data_Channels_BaseDN).
+        description: Overrides C(LDAP_Sync_User_Data_Channels_BaseDN) (I(LDAP group BaseDN) in the admin UI).
         type: str
       filter:
-        description: Overrides C(LDAP_Sync_User_Data_Channels_Filter).
+        description: Overrides C(LDAP_Sync_User_Data_Channels_Filter) (I(User group filter) in the admin UI).
         type: str
       validation_strategy:
-        description: Overrides C(LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy).
+        description: Overrides C(LDAP_Sync_User_Data_Channels_GroupMembershipValidationStrategy)
+          (I(Group membership validation strategy) in the admin UI).
         type: str
         choices: [each_group, once]
   team_mapping:
@@ -282,20 +287,22 @@ options:
         type: bool
         default: false
       enabled:
-        description: Overrides C(LDAP_Enable_LDAP_Groups_To_RC_Teams).
+        description: Overrides C(LDAP_Enable_LDAP_Groups_To_RC_Teams) (I(Enable team mapping from LDAP to Rocket.Chat)
+          in the admin UI).
         type: bool
       validate_each_login:
-        description: Overrides C(LDAP_Validate_Teams_For_Each_Login) (not used by the checks).
+        description: Overrides C(LDAP_Validate_Teams_For_Each_Login) (I(Validate mapping for each login) in the admin
+          UI; not used by the checks).
         type: bool
       base_dn:
-        description: Overrides C(LDAP_Teams_BaseDN).
+        description: Overrides C(LDAP_Teams_BaseDN) (I(LDAP teams BaseDN) in the admin UI).
         type: str
       name_attributes:
-        description: Overrides C(LDAP_Teams_Name_Field).
+        description: Overrides C(LDAP_Teams_Name_Field) (I(LDAP team name attribute) in the admin UI).
         type: list
         elements: str
       query:
-        description: Overrides C(LDAP_Query_To_Get_User_Teams).
+        description: Overrides C(LDAP_Query_To_Get_User_Teams) (I(LDAP query to get user groups) in the admin UI).
         type: str
   fail_on:
     description:

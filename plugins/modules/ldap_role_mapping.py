@@ -67,21 +67,25 @@ options:
         elements: str
   enabled:
     description:
-      - Sync roles from LDAP groups (C(LDAP_Sync_User_Data_Roles)). Left unchanged when not set.
+      - Sync roles from LDAP groups (C(LDAP_Sync_User_Data_Roles), I(Sync LDAP groups) in the admin UI). Left
+        unchanged when not set.
     type: bool
   auto_remove:
     description:
       - Remove roles that appear in the map from users who are no longer in the matching groups
-        (C(LDAP_Sync_User_Data_Roles_AutoRemove)). Roles that are not in the map are never removed.
+        (C(LDAP_Sync_User_Data_Roles_AutoRemove), I(Auto remove user roles) in the admin UI). Roles that are not in
+        the map are never removed.
     type: bool
   base_dn:
     description:
-      - Where the groups are searched (C(LDAP_Sync_User_Data_Roles_BaseDN)). Required once role
+      - Where the groups are searched (C(LDAP_Sync_User_Data_Roles_BaseDN), I(LDAP group BaseDN) in the admin UI).
+        Required once role
         sync is enabled; the server does not fall back to the user base DN.
     type: str
   filter:
     description:
-      - The membership filter (C(LDAP_Sync_User_Data_Roles_Filter)). Placeholders are
+      - The membership filter (C(LDAP_Sync_User_Data_Roles_Filter), I(User group filter) in the admin UI).
+        Placeholders are
         C(#{groupName}) (each mapped group), C(#{username}) (the Rocket.Chat username) and C(#{userdn})
         (the user's DN).
       - The server's default, C((&(cn=#{groupName})(memberUid=#{username}))), suits C(posixGroup);
@@ -93,7 +97,8 @@ options:
       - V(once) runs it once per user with only C(#{username}) and C(#{userdn}) replaced, and reads the
         group name from the C(ou), else the C(cn), of each entry found; the filter must not use
         C(#{groupName}) then.
-      - Stored in C(LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy).
+      - Stored in C(LDAP_Sync_User_Data_Roles_GroupMembershipValidationStrategy)
+        (I(Group membership validation strategy) in the admin UI).
     type: str
     choices: [each_group, once]
   validate_groups:

@@ -48,7 +48,8 @@ options:
       - Put every setting this module owns that is not given back to its default, so the workspace
         matches the play exactly (the declarative mode for GitOps).
       - Enterprise settings without the licence, and blocked settings (with a warning), are left alone.
-      - The bind password (C(LDAP_Authentication_Password)) is never reset when it is not given, because an export
+      - The bind password (C(LDAP_Authentication_Password), I(Password) in the admin UI) is never reset when it is
+        not given, because an export
         (M(chatops.rocketchat.ldap_settings_info)) never contains it, and resetting it would silently break the
         service bind. To clear it, give O(authentication.bind_password) as an empty string (a server that masks
         secrets ignores that).

@@ -43,9 +43,11 @@ extends_documentation_fragment:
 options:
   ensure_background_sync:
     description:
-      - When Background Sync (C(LDAP_Background_Sync)) is off, turn it on before the sync instead of
+      - When Background Sync (C(LDAP_Background_Sync), I(Background sync) in the admin UI) is off, turn it on before
+        the sync instead of
         failing. It stays on afterwards, and the server then also syncs on its own schedule
-        (C(LDAP_Background_Sync_Interval), managed by M(chatops.rocketchat.ldap_settings)).
+        (C(LDAP_Background_Sync_Interval), I(Background sync interval) in the admin UI, managed by
+        M(chatops.rocketchat.ldap_settings)).
     type: bool
     default: false
   report:

@@ -54,21 +54,26 @@ options:
         type: list
         elements: str
   enabled:
-    description: Sync teams from LDAP groups (C(LDAP_Enable_LDAP_Groups_To_RC_Teams)).
+    description: Sync teams from LDAP groups (C(LDAP_Enable_LDAP_Groups_To_RC_Teams),
+      I(Enable team mapping from LDAP to Rocket.Chat) in the admin UI).
     type: bool
   validate_each_login:
-    description: Check team membership at every login, not only for new users (C(LDAP_Validate_Teams_For_Each_Login)).
+    description: Check team membership at every login, not only for new users
+      (C(LDAP_Validate_Teams_For_Each_Login), I(Validate mapping for each login) in the admin UI).
     type: bool
   base_dn:
-    description: Where the team groups are searched (C(LDAP_Teams_BaseDN)); empty means the user base DN.
+    description: Where the team groups are searched (C(LDAP_Teams_BaseDN), I(LDAP teams BaseDN) in the admin UI);
+      empty means the user base DN.
     type: str
   name_attributes:
-    description: Attributes holding a group's name (C(LDAP_Teams_Name_Field), server default C(ou), C(cn)).
+    description: Attributes holding a group's name (C(LDAP_Teams_Name_Field), I(LDAP team name attribute) in the
+      admin UI, server default C(ou), C(cn)).
     type: list
     elements: str
   query:
     description:
-      - Query that finds a user's groups (C(LDAP_Query_To_Get_User_Teams), server default
+      - Query that finds a user's groups (C(LDAP_Query_To_Get_User_Teams), I(LDAP query to get user groups) in the
+        admin UI, server default
         C((&(ou=*)(uniqueMember=#{userdn})))). Placeholders C(#{userdn}) and C(#{username}).
     type: str
   validate_groups:
