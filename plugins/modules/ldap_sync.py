@@ -19,13 +19,13 @@ description:
     module (C(licenses.info)); Background Sync is on (C(LDAP_Background_Sync)): without it the server
     answers success and does nothing. Without a licence the server also demands a second factor for
     every Sync Now, which even a personal access token with 2FA bypass cannot skip."
-  - The server runs the sync before it answers. The report compares the user list (C(users.list)) before and
+  - "The server runs the sync before it answers. The report compares the user list (C(users.list)) before and
     after: one request each where the server allows listing every user at once (C(API_Allow_Infinite_Count),
     on by default), otherwise pages of as many users as C(API_Upper_Count_Limit) allows. Changes made by
-    others during the sync are included.
-  - A change of a user's LDAP link (C(ldap)) is reported only where the server lists it: Rocket.Chat 7.0 to 8.x
+    others during the sync are included."
+  - "A change of a user's LDAP link (C(ldap)) is reported only where the server lists it: Rocket.Chat 7.0 to 8.x
     do when started with C(ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true), which lets the module ask for that
-    field.
+    field."
   - "The report names the users (the first 50 of each list, RV(report.omitted) counts the rest) and, with
     O(report_skipped=true), the directory users the sync skipped: entries that match the sync's search (the saved
     user search filter and group filter) but have no Rocket.Chat user after it, typically because they have no

@@ -1,6 +1,8 @@
 """ldap_sync's run against pinned HTTP: every request of a reported sync, in order."""
 from urllib.parse import parse_qs, urlsplit
 
+import yaml
+
 from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_report import LARGE_PAGE, REPORT_FIELDS
 from ansible_collections.chatops.rocketchat.plugins.modules import ldap_sync
 from tests.unit.plugins.module_utils.conftest import http, make_client, recorder  # noqa: F401 (the pinned-HTTP fixtures)
@@ -107,3 +109,9 @@ def test_check_mode_lists_no_users_and_sends_no_sync(http, make_client):
     licensed_server(http, '8.8.1')
     result = ldap_sync.run(Module(check_mode=True), make_client())
     assert len(http.calls) == 4 and result['synced'] is False
+
+
+def test_the_docs_parse_and_match_the_argument_spec():
+    doc = yaml.safe_load(ldap_sync.DOCUMENTATION)
+    assert set(doc['options']) == {'ensure_background_sync', 'report', 'report_skipped', 'sync_timeout'}
+    assert yaml.safe_load(ldap_sync.EXAMPLES) and yaml.safe_load(ldap_sync.RETURN)['report']['contains']['skipped']
