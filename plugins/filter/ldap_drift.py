@@ -79,41 +79,34 @@ def _ran(result):
     return bool(result) and not result.get('skipped') and not result.get('failed')
 
 
-def _own_drift_ids(result):
-    """The drift ids a module result lists itself (``drift_ids``; ``settings_drift_ids``), or None."""
-    own = result.get('drift_ids')
-    return result.get('settings_drift_ids') if own is None else own
-
-
 def settings_drift_ids(result):
     """The settings a run of ldap_settings changed (or would change) that count as drift, in the module's order.
 
     Settings written only because the server does not disclose them (``unverified_ids``) are written on every
-    run: they are no drift. A module that lists its drift ids itself is taken at its word.
+    run: they are no drift. The modules list their drift ids themselves (``drift_ids``); a result without
+    them is derived the same way.
     """
     result = _result(result)
     if not _ran(result):
         return []
-    if _own_drift_ids(result) is not None:
-        return list(_own_drift_ids(result))
+    if result.get('drift_ids') is not None:
+        return list(result['drift_ids'])
     unverified = set(result.get('unverified_ids') or ())
     return [i for i in result.get('changed_ids') or () if i not in unverified]
 
 
-def map_drift(kind, result):
-    """The drift of one map (``kind``: roles, channels or teams): its change lines, prefixed with the kind.
+def map_drift(result):
+    """The drift of one map: the change lines of its module.
 
     A map the module rewrote without a group difference (it was stored in a form the server cannot read) changed
     without a line of its own: it gets one, so that changed and drift never disagree.
     """
     result = _result(result)
-    if not _ran(result):
+    if not _ran(result) or result.get('drift_ids') == []:
         return []
-    if _own_drift_ids(result) is not None and not _own_drift_ids(result):
-        return []
-    lines = ['%s: %s' % (kind, line) for line in result.get('changes') or ()]
+    lines = list(result.get('changes') or ())
     if not lines and result.get('changed'):
-        lines.append('%s: the stored map is rewritten in the form the server reads (same groups)' % kind)
+        lines.append('the stored map is rewritten in the form the server reads (same groups)')
     return lines
 
 
@@ -125,7 +118,7 @@ def ldap_drift(results):
     results = _result(results)
     drift = settings_drift_ids(results.get('settings'))
     for kind in MAP_KINDS:
-        drift.extend(map_drift(kind, results.get(kind)))
+        drift.extend('%s: %s' % (kind, line) for line in map_drift(results.get(kind)))
     return drift
 
 

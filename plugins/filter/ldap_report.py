@@ -180,7 +180,8 @@ _value:
         mappings:
           description:
             - C(state) - V(not_run) (with C(not_run)), V(listed), V(no_change) or V(not_managed); C(lines) - C(kind),
-              C(text) and C(failed) of each change or failure; C(cut_off) - the maps the failure kept from running.
+              C(text) and C(failed) of each failure and each drift line of a map; C(cut_off) - the maps the failure
+              kept from running.
           type: dict
         preflight:
           description:
@@ -205,7 +206,7 @@ _value:
 
 import json
 
-from ansible_collections.chatops.rocketchat.plugins.filter.ldap_drift import MAP_KINDS, _result, ldap_drift, settings_drift_ids
+from ansible_collections.chatops.rocketchat.plugins.filter.ldap_drift import MAP_KINDS, _result, ldap_drift, map_drift, settings_drift_ids
 
 # The role's phases in the order they run; login is the role's one login, before all of them.
 PHASES = ('login', 'preflight', 'configure', 'verify', 'sync')
@@ -293,7 +294,7 @@ class _Workspace(object):
         for kind, result in results:
             if result.get('failed'):
                 lines.append(dict(kind=kind, text=result.get('msg') or '', failed=True))
-            lines.extend(dict(kind=kind, text=line, failed=False) for line in result.get('changes') or ())
+            lines.extend(dict(kind=kind, text=line, failed=False) for line in map_drift(result))
         cut_off = [kind for kind, result in results if self.cut_off(result, 'configure')]
         not_run = self.not_run(results[0][1], 'configure')
         if len(cut_off) == len(MAP_KINDS):

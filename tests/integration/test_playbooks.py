@@ -482,7 +482,9 @@ def test_drift_reads_the_roles_outcome_also_with_private_role_vars(sandbox_clean
             "in the form the server reads (same groups)'] (details in %s)" % (WORKSPACE, report)
             in ' '.join(drifted.output.split())), drifted
     assert writes(sandbox) == []
-    assert '| %s | would change | 2 |' % WORKSPACE in report.read_text(encoding='utf-8')
+    text = report.read_text(encoding='utf-8')
+    assert '| %s | would change | 2 |' % WORKSPACE in text
+    assert '- teams: the stored map is rewritten in the form the server reads (same groups)' in text, text
 
 
 def custom_stats(output):

@@ -83,7 +83,14 @@ def test_a_map_changed_without_a_line_still_drifts_so_changed_and_drift_agree():
     # a stored map the server cannot read ({"group": "admin"}) is rewritten with the same groups
     drift = ldap_drift({'roles': dict(changed=True, changes=[])})
     assert drift == ['roles: the stored map is rewritten in the form the server reads (same groups)']
-    assert workspace(mappings=dict(roles=dict(changed=True, changes=[]), channels=SKIPPED, teams=SKIPPED))['status'] == 'changed'
+    model = workspace(mappings=dict(roles=dict(changed=True, changes=[]), channels=SKIPPED, teams=SKIPPED))
+    assert model['status'] == 'changed' and model['changes'] == 1
+    assert model['mappings']['lines'] == [dict(
+        kind='roles', text='the stored map is rewritten in the form the server reads (same groups)', failed=False)]
+    # lines of a map whose changes the module does not count as drift are not listed either
+    hidden = workspace(mappings=dict(roles=dict(changed=True, changes=['set x: 1 -> 2'], drift_ids=[]),
+                                     channels=SKIPPED, teams=SKIPPED))
+    assert (hidden['status'], hidden['mappings']) == ('in sync', dict(state='no_change'))
 
 
 @pytest.mark.parametrize('result', [None, {}, SKIPPED, NOT_REACHED, dict(failed=True, msg='boom', changed_ids=['LDAP_Host'])])
