@@ -83,6 +83,6 @@ def window(store, query, items):
     return page, {"count": len(page), "offset": offset, "total": len(items)}
 
 
-def page(store, query, items, default_sort=(("_id", 1),)):
-    """`items` sorted as the query asks (else by `default_sort`), then windowed."""
-    return window(store, query, sorted_items(items, requested_sort(query) or list(default_sort)))
+def page(store, query, items):
+    """`items` sorted as the query asks (else by _id), then windowed."""
+    return window(store, query, sorted_items(items, requested_sort(query) or [("_id", 1)]))

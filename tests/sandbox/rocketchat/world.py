@@ -52,7 +52,7 @@ DEFAULT_OPTIONS = {
 
 
 # ------------------------------------------------------------------ options
-def merge_options(base, changes):
+def _merge_options(base, changes):
     merged = copy.deepcopy(base)
     for key, value in changes.items():
         if key not in DEFAULT_OPTIONS:
@@ -74,7 +74,7 @@ def merge_options(base, changes):
 # ------------------------------------------------------------------ lifecycle
 def new_store(options=None):
     """A store holding a fresh workspace, started with `options` (DEFAULT_OPTIONS for the rest)."""
-    store = Store(merge_options(DEFAULT_OPTIONS, options or {}))
+    store = Store(_merge_options(DEFAULT_OPTIONS, options or {}))
     _build(store)
     return store
 
@@ -82,12 +82,12 @@ def new_store(options=None):
 def _build(store):
     store.settings = {}
     store.ee_ever_registered = False
-    register_settings(store)  # applies OVERWRITE_SETTING_* to the documents it creates
-    apply_blocked_hidden(store)
+    _register_settings(store)  # applies OVERWRITE_SETTING_* to the documents it creates
+    _apply_blocked_hidden(store)
     _build_roles(store)
     _build_users(store)
     _build_rooms(store)
-    apply_two_factor_option(store)
+    _apply_two_factor_option(store)
 
 
 def reset(store, startup=False):
@@ -103,13 +103,13 @@ def reset(store, startup=False):
 def configure(store, changes):
     """Change start-up options at run time (POST /_sandbox/config)."""
     with store.lock:
-        store.options = merge_options(store.options, changes)
-        register_settings(store)
-        apply_blocked_hidden(store)
+        store.options = _merge_options(store.options, changes)
+        _register_settings(store)
+        _apply_blocked_hidden(store)
         if "overwrite" in changes:
-            apply_overwrites(store)
+            _apply_overwrites(store)
         if "two_factor" in changes:
-            apply_two_factor_option(store)
+            _apply_two_factor_option(store)
         if "custom_roles" in changes:
             _build_custom_roles(store)
 
@@ -117,13 +117,13 @@ def configure(store, changes):
 def restart(store):
     """What a server restart does to stored data."""
     with store.lock:
-        register_settings(store)
-        apply_blocked_hidden(store)
-        apply_overwrites(store)
+        _register_settings(store)
+        _apply_blocked_hidden(store)
+        _apply_overwrites(store)
 
 
 # ------------------------------------------------------------------ settings
-def register_settings(store):
+def _register_settings(store):
     """(Re)register setting documents as the server does at start-up: existing documents keep their
     value; enterprise LDAP settings only while the licence is active (or were registered before)."""
     with store.lock:
@@ -155,14 +155,14 @@ def register_settings(store):
                         doc.pop(key, None)
 
 
-def apply_blocked_hidden(store):
+def _apply_blocked_hidden(store):
     with store.lock:
         for doc in store.settings.values():
             doc["blocked"] = doc["_id"] in store.options["blocked"]
             doc["hidden"] = doc["_id"] in store.options["hidden"]
 
 
-def apply_overwrites(store):
+def _apply_overwrites(store):
     """What OVERWRITE_SETTING_<id> does at every start (contract §5.7)."""
     with store.lock:
         for setting_id in store.options["overwrite"]:
@@ -241,7 +241,7 @@ def _build_rooms(store):
         room["members"] = [store.admin_id]
 
 
-def apply_two_factor_option(store):
+def _apply_two_factor_option(store):
     """--two-factor: off = TEST_MODE (2FA skipped unless forced); password = the password fallback;
     totp / email = that method enabled for the admin."""
     with store.lock:
