@@ -71,6 +71,9 @@ def test_every_module_in_check_mode_writes_nothing(sandbox_clean, slapd, promise
         assert not result.get('failed'), (task, result)
         if changes is not None:
             assert result['changed'] is changes, (task, result)
+    # the sandbox speaks plain HTTP: every module warns that the token and password travel unencrypted
+    assert all(any('api_url uses plain HTTP' in warning for warning in result.get('warnings', []))
+               for result in run.results), run.results
     paths = [entry['path'] for entry in sandbox.requests()]
     assert '/api/v1/ldap.testConnection' in paths  # the read-only tests were sent, as documented
     assert '/api/v1/ldap.syncNow' not in paths

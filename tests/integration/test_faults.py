@@ -12,8 +12,11 @@ import time
 
 import pytest
 import requests
+import yaml
 
-from tests.integration.helpers import connection_vars, run_playbook, stored_settings, writes
+from tests.integration.helpers import connection_vars, run_collection_playbook, run_playbook, stored_settings, writes
+from tests.integration.test_playbooks import WORKSPACE, UnsafeTagLoader, write_inventory
+from tests.integration.test_role_ldap import role_vars
 from tests.sandbox.ldap import Slapd
 
 SETTINGS_ROUTE = '/api/v1/settings'
@@ -226,3 +229,22 @@ def test_the_servers_connection_test_against_a_stopped_directory_fails_cleanly(s
         running = run_playbook([{'chatops.rocketchat.ldap_test_connection': {}}],
                                module_defaults=connection_vars(sandbox)).results[0]
         assert not running.get('failed'), running
+
+
+def test_a_server_reply_with_line_breaks_cannot_add_yaml_to_an_export(sandbox_clean, slapd, tmp_path, promise):
+    """Promise: what a server answers is written into the export's comments on one line: a version string
+    holding line breaks (a proxy or a tampered server) cannot start a YAML line of its own, so the file
+    holds exactly the keys the export writes."""
+    sandbox = sandbox_clean
+    injected = "8.8.1\nldap_injected: '{{ 7 * 7 }}'\r\u2028ldap_other: 1"
+    with promise.fault():
+        sandbox.fault('/api/info', 'status', method='GET', status=200,
+                      body={'version': injected, 'info': {'version': injected}, 'success': True})
+        inventory = write_inventory(tmp_path, role_vars(sandbox, slapd, tmp_path / 'report.md'))
+        export = run_collection_playbook('export', inventory, extra_vars={'export_dir': str(tmp_path / 'out')})
+        assert export.returncode == 0, export
+        text = (tmp_path / 'out' / ('%s.yml' % WORKSPACE)).read_text(encoding='utf-8')
+        assert "# LDAP configuration of %s (Rocket.Chat 8.8.1 ldap_injected: '{{ 7 * 7 }}'" % WORKSPACE in text
+        exported = yaml.load(text, Loader=UnsafeTagLoader)
+        assert sorted(exported) == ['ldap_channel_mapping', 'ldap_role_mapping', 'ldap_settings',
+                                    'ldap_team_mapping'], sorted(exported)
