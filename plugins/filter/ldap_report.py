@@ -374,9 +374,10 @@ class _Workspace(object):
             if report.get(key):
                 lines.append('%s: %s%s.' % (label, ', '.join(report[key]), _more(omitted.get(key))))
         if report.get('roles_changed'):
-            users = ['%s (%s)' % (user.get('username'), ', '.join(['+' + role for role in user.get('added') or ()]
-                                                                   + ['-' + role for role in user.get('removed') or ()]))
-                     for user in report['roles_changed']]
+            users = []
+            for user in report['roles_changed']:
+                roles = ['+' + role for role in user.get('added') or ()] + ['-' + role for role in user.get('removed') or ()]
+                users.append('%s (%s)' % (user.get('username'), ', '.join(roles)))
             lines.append('Roles changed: %s%s.' % ('; '.join(users), _more(omitted.get('roles_changed'))))
         skipped = [dict(user=user.get('username') or user.get('dn') or '', reason=user.get('reason') or '')
                    for user in report.get('skipped') or ()]
