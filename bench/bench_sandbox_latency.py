@@ -24,6 +24,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import requests
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -78,46 +80,40 @@ class Server:
 
 # ------------------------------------------------------------------------------------ client
 def timed(session, url, headers, params):
+    """(seconds, reply) of one GET."""
     started = time.perf_counter()
     reply = session.get(url, headers=headers, params=params, timeout=60)
     elapsed = time.perf_counter() - started
     reply.raise_for_status()
-    return elapsed, len(reply.content)
+    return elapsed, reply
 
 
 def settings_reads(server, count):
-    import requests
+    """Seconds of each read, and the reply's size."""
     with requests.Session() as session:
         url = server.url + "/api/v1/settings/LDAP_Enable"
         timed(session, url, server.headers, None)  # connect; the first request never waits for Nagle
-        times, size = [], 0
-        for _ in range(count):
-            elapsed, size = timed(session, url, server.headers, None)
-            times.append(elapsed)
-    return times, size
+        times = [timed(session, url, server.headers, None) for _ in range(count)]
+    return [elapsed for elapsed, _reply in times], len(times[-1][1].content)
 
 
 def floor_reads(floor, sizes):
-    """One floor request per body size in `sizes`, after a first one that connects."""
-    import requests
+    """Seconds of one floor request per body size in `sizes`, after a first one that connects."""
     with requests.Session() as session:
         timed(session, floor.url, {}, {"size": sizes[0]})
         return [timed(session, floor.url, {}, {"size": size})[0] for size in sizes]
 
 
 def users_pages(server, page_size):
-    import requests
+    """Seconds and size of each users.list page, in order until the last."""
     with requests.Session() as session:
         url = server.url + "/api/v1/users.list"
         times, sizes, offset, total = [], [], 0, None
         while total is None or offset < total:
-            started = time.perf_counter()
-            reply = session.get(url, headers=server.headers, params={"count": page_size, "offset": offset},
-                                timeout=60)
-            times.append(time.perf_counter() - started)
-            reply.raise_for_status()
-            total = reply.json()["total"]
+            elapsed, reply = timed(session, url, server.headers, {"count": page_size, "offset": offset})
+            times.append(elapsed)
             sizes.append(len(reply.content))
+            total = reply.json()["total"]
             offset += page_size
     return times, sizes
 
