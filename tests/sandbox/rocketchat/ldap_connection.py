@@ -2,8 +2,8 @@
 ``LDAPConnection`` (contract §6.1, §6.2): URL and TLS from the encryption setting, timeouts,
 the optional service bind, the user filter, paged searches and the group filter.
 
-Errors are raised as :class:`LdapError`; see ``ldap_engine`` for the codes and what the HTTP
-server answers for each of them.
+Errors are raised as :class:`LdapError`; see ``ldap_engine`` for the codes and what the server
+answers for each of them.
 """
 
 import ssl
@@ -22,7 +22,7 @@ _SIZE_LIMIT_EXCEEDED = 4
 
 
 class LdapError(Exception):
-    """An LDAP failure the HTTP server turns into a reply.
+    """An LDAP failure that ldap_bridge.py turns into the route's reply.
 
     ``code`` is the Meteor error code (or the sandbox's name for a plain error), ``details`` the
     Meteor error details (a dict or None), ``reason`` the human text. Never carries a secret.
