@@ -182,6 +182,8 @@ LDAP_ENTERPRISE = 'ldap-enterprise'
 #   pem       PEM certificates (empty allowed)
 #   scope     base | one | sub
 #   json      a JSON object (the type 'code' settings)
+#   attributes  a comma list of attribute names; the server splits at ',' and trims each name
+#             (apps/meteor/ee/server/lib/ldap/Manager.ts getLdapGroupsByUsername), so "ou, cn" is "ou,cn"
 VALIDATION = {
     'LDAP_BaseDN': 'dn',
     'LDAP_Authentication_UserDN': 'bind_dn',
@@ -200,6 +202,7 @@ VALIDATION = {
     'LDAP_User_Search_Scope': 'scope',
     'LDAP_Host': 'host',
     'LDAP_Port': 'port',
+    'LDAP_Teams_Name_Field': 'attributes',
     # Milliseconds and entry counts: 0 switches the limit (or paging) off; a negative value is no setting
     # the server's LDAP client can use.
     'LDAP_Timeout': 'count',

@@ -44,6 +44,7 @@ except ImportError:  # pragma: no cover - reported by the modules with missing_r
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _limax as limax
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import AD_TWINS, SETTINGS
 from ansible_collections.chatops.rocketchat.plugins.module_utils._families import TEAMS
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import split_list
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
     PLACEHOLDER_RE, USER_PLACEHOLDERS, FilterSyntaxError, parse_filter, placeholders, wrap_filter,
 )
@@ -123,10 +124,6 @@ class DirectorySettings:
     @property
     def scope(self):
         return self.text('LDAP_User_Search_Scope') or 'sub'
-
-
-def split_list(value):
-    return [part.strip() for part in (value or '').split(',') if part.strip()]
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._families impor
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
     GROUP_PLACEHOLDER, USER_PLACEHOLDERS, check_template,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import checked_settings, coerce
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import checked_settings, coerce, split_list
 
 
 class MappingError(Exception):
@@ -426,6 +426,22 @@ def option_value(option, value, where=None):
     if isinstance(value, str):
         return value.strip()
     return value
+
+
+def module_options(family, values):
+    """The options of ``family``'s module that would leave the settings ``values`` ({id: value}) as they are:
+    its plain options and ``mappings`` (the stored map), the inverse of ``desired_settings``. Settings the
+    server does not list (no licence) are left out; a map the server cannot use raises MappingError."""
+    options = OrderedDict()
+    for option, (setting_id, _option_spec) in family.settings.items():
+        if setting_id in values and values[setting_id] is not None:
+            value = values[setting_id]
+            options[option] = split_list(value) if option == "name_attributes" else value
+    if family.map_setting in values:
+        stored = parse_stored_map(values[family.map_setting], family)
+        options["mappings"] = [OrderedDict([("group", group), (family.plural, list(items))])
+                               for group, items in stored.groups.items()]
+    return options
 
 
 def desired_settings(family, params, prefix=""):

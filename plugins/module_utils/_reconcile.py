@@ -167,6 +167,11 @@ def validate_value(setting_id, value, option=None):
             accepted = '%s, or a 5-field cron expression such as "30 2 * * *"' % _accepted(values)
     elif kind == 'pem':
         problem, accepted = pem_problem(value), 'PEM text with one or more "-----BEGIN CERTIFICATE-----" blocks'
+    elif kind == 'attributes':
+        wrong = [name for name in split_list(value) if not _ATTR.match(name)]
+        if wrong:
+            problem = 'not an attribute name: %s' % ', '.join(repr(name) for name in wrong)
+            accepted = 'attribute names separated by commas, such as "ou,cn"'
     elif kind == 'scope':
         if value not in SEARCH_SCOPES:
             problem, accepted = 'invalid scope %r' % value, _accepted(SEARCH_SCOPES)
@@ -325,6 +330,8 @@ def normalize(setting_id, value):
             return ('json', json.dumps(json.loads(value), sort_keys=True))
         except ValueError:
             return ('text', value)
+    if VALIDATION.get(setting_id) == 'attributes' and isinstance(value, str):
+        return ('attributes', [name.strip() for name in value.split(',')])
     if VALIDATION.get(setting_id) == 'pem' and isinstance(value, str):
         return ('pem', '\n'.join(line.strip() for line in value.strip().splitlines()))
     # JSON text keeps types apart: true != 1, "389" != 389.
@@ -390,6 +397,11 @@ def describe_changes(before, after, options=None):
         name = setting_id if option == setting_id else '%s (%s)' % (option, setting_id)
         lines.append('set %s: %s -> %s' % (name, _text(shown['before'][setting_id]), _text(shown['after'][setting_id])))
     return lines
+
+
+def split_list(value):
+    """``"cn, ou"`` -> ``["cn", "ou"]``: a setting holding a comma list (the server splits it the same way)."""
+    return [part.strip() for part in (value or '').split(',') if part.strip()]
 
 
 def _text(value):

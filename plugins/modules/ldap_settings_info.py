@@ -115,6 +115,27 @@ ldap_settings:
   returned: unless O(licence_only=true)
   type: dict
   sample: {enabled: true, server_type: other, connection: {host: ldap.example.org, port: 389, encryption: tls}}
+mappings:
+  description:
+    - The role, channel and team maps and the settings that go with them, in the option format of the module that
+      manages each (M(chatops.rocketchat.ldap_role_mapping), M(chatops.rocketchat.ldap_channel_mapping),
+      M(chatops.rocketchat.ldap_team_mapping)), by module name, ready to be given back to it (an export to Git).
+    - A map is left out while the Enterprise licence is missing (the server neither registers nor applies the maps
+      then). A stored map the server cannot use is returned as C(problem), the reason.
+  returned: unless O(licence_only=true)
+  type: dict
+  sample:
+    ldap_role_mapping:
+      enabled: true
+      auto_remove: false
+      base_dn: ou=groups,dc=example,dc=org
+      filter: (&(cn=#{groupName})(memberUid=#{username}))
+      validation_strategy: each_group
+      mappings: [{group: rocket-admin, roles: [admin]}]
+    ldap_team_mapping:
+      enabled: false
+      name_attributes: [ou, cn]
+      mappings: []
 blocked:
   description: Setting ids blocked on the server (C(SETTINGS_BLOCKED)); writes to them are ignored.
   returned: unless O(licence_only=true)
@@ -141,7 +162,8 @@ metadata_available:
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_ENTERPRISE, SETTING_IDS, SETTINGS, in_admin_ui_order, is_secret
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils._families import ids_owned_by
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import FAMILIES, ids_owned_by
+from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import MappingError, module_options
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
     UNREADABLE, mask, options_from_settings, same,
 )
@@ -172,10 +194,19 @@ def run(module, client):
                  if setting_id in values and not snapshot.unlicensed(setting_id) and
                  not (module.params['only_non_default'] and
                       same(setting_id, SETTINGS[setting_id].default, values[setting_id])))
+    maps = {}
+    for family in FAMILIES:
+        if not snapshot.present(family.map_setting) or snapshot.unlicensed(family.map_setting):
+            continue  # without the licence the server neither registers nor applies the maps
+        try:
+            maps[family.owner] = module_options(family, values)
+        except MappingError as exc:
+            maps[family.owner] = dict(problem=str(exc))
     return dict(
         about,
         settings=shown,
         ldap_settings=options_from_settings(owned, include_secrets=include_secrets),
+        mappings=maps,
         blocked=snapshot.blocked_ids(),
         env_owned=snapshot.env_owned_ids(),
         unavailable=[setting_id for setting_id in SETTING_IDS if setting_id not in values],

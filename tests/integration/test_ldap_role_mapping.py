@@ -282,3 +282,25 @@ def test_no_licence_is_explained(sandbox_clean):
                           module_defaults=connection_vars(sandbox)).results[0]
     assert result['failed'] and 'ldap-enterprise' in result['msg'] and result['licensed'] is False
     assert writes(sandbox) == []
+
+
+def test_ldap_settings_info_reads_the_maps_in_the_modules_own_format_and_giving_them_back_changes_nothing(
+        sandbox_clean):
+    sandbox = sandbox_clean
+    configure(sandbox, **{ROLES_MAP: json.dumps({'rocket-admin': 'admin', 'manager': ['leader', 'moderator']}),
+                          'LDAP_Sync_User_Data_Roles': True,
+                          'LDAP_Sync_User_Data_Roles_BaseDN': sandbox.env['groups_dn'],
+                          'LDAP_Groups_To_Rocket_Chat_Teams': json.dumps({'devs': ['engineering']}),
+                          'LDAP_Teams_Name_Field': 'ou, cn'})
+    info = run_playbook([{'chatops.rocketchat.ldap_settings_info': {}}],
+                        module_defaults=connection_vars(sandbox)).results[0]
+    maps = info['mappings']
+    assert maps['ldap_role_mapping']['mappings'] == [{'group': 'rocket-admin', 'roles': ['admin']},
+                                                     {'group': 'manager', 'roles': ['leader', 'moderator']}]
+    assert maps['ldap_role_mapping']['enabled'] is True
+    assert maps['ldap_team_mapping']['name_attributes'] == ['ou', 'cn']
+    sandbox.clear_requests()
+    run = run_playbook([{'chatops.rocketchat.' + module: dict(options, exclusive=True)}
+                        for module, options in sorted(maps.items())], module_defaults=connection_vars(sandbox))
+    assert [r["changed"] for r in run.results] == [False, False, False], [(r.get("changes"), r.get("changed_ids")) for r in run.results]
+    assert writes(sandbox) == []

@@ -91,3 +91,19 @@ def test_the_role_passes_every_option_of_ldap_settings():
     passed = set(option for option, value in task.items() if value == '{{ ldap_settings.%s | default(omit) }}' % option)
     assert passed == options
     assert set(_role_options()['ldap_settings']['options']) == options
+
+
+@pytest.mark.parametrize('family', FAMILIES, ids=lambda f: f.plural)
+def test_module_options_give_back_the_settings_they_were_read_from(family):
+    from collections import OrderedDict
+    from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import (
+        desired_settings, module_options, normalize_entries, serialize_map,
+    )
+    values = dict((setting_id, catalog.SETTINGS[setting_id].default) for setting_id in family.setting_ids)
+    values[family.setting(family.base_dn)] = 'ou=groups,dc=example,dc=org'
+    values[family.map_setting] = serialize_map(OrderedDict([('g1', ('a', 'b')), ('g2', ('c',))]), family)
+    options = module_options(family, values)
+    assert options['mappings'] == [{'group': 'g1', family.plural: ['a', 'b']}, {'group': 'g2', family.plural: ['c']}]
+    again = dict(desired_settings(family, options))
+    again[family.map_setting] = serialize_map(normalize_entries(options['mappings'], family), family)
+    assert again == values

@@ -327,3 +327,12 @@ def test_a_bind_dn_that_is_neither_is_refused(bind_dn):
     with pytest.raises(ModuleFailure) as err:
         coerce('LDAP_Authentication_UserDN', bind_dn, 'authentication.bind_dn')
     assert str(err.value).startswith('authentication.bind_dn: ') and 'user principal name' in str(err.value)
+
+
+def test_the_teams_name_field_compares_as_the_server_reads_it():
+    from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import same
+    assert same('LDAP_Teams_Name_Field', 'ou,cn', 'ou, cn')
+    assert not same('LDAP_Teams_Name_Field', 'ou,cn', 'cn,ou')
+    with pytest.raises(ModuleFailure) as err:
+        coerce('LDAP_Teams_Name_Field', 'ou,(cn)', 'name_attributes')
+    assert 'name_attributes' in err.value.msg and "'(cn)'" in err.value.msg
