@@ -26,7 +26,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._directory impo
     sync_candidates, tcp_probe, team_names, user_search_filter,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
-    USER_PLACEHOLDERS, FilterSyntaxError, check_template, placeholders, validate_filter, wrap_filter,
+    USER_PLACEHOLDERS, FilterSyntaxError, placeholders, template_problems, validate_filter, wrap_filter,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import (
     MAX_NAME_LOOKUPS, MappingError, check_filter, check_roles, desired_settings, normalize_entries, parse_stored_map,
@@ -98,22 +98,16 @@ def should_fail(report, fail_on):
 # --------------------------------------------------------------------------------------------
 
 def _filter_problem(text, allowed):
-    """A syntax or placeholder problem of a filter template, or None."""
-    check = check_template(text, allowed)
-    if check.unknown:
-        return 'unknown placeholder(s) %s: the server replaces only %s and sends the rest as written' % (
-            ', '.join('#{%s}' % name for name in check.unknown),
-            ', '.join('#{%s}' % name for name in allowed) if allowed else 'none here')
-    if check.syntax:
-        return 'not a valid LDAP filter: %s (filter: %s)' % (check.syntax, text)
-    return None
+    """The problems of a filter template (``template_problems``) as one text naming the filter, or None."""
+    problems = template_problems(text, allowed)
+    return '%s: %s' % (text, '; '.join(problems)) if problems else None
 
 
 def check_user_filter(settings):
     text = settings.text('LDAP_User_Search_Filter')
     problem = _filter_problem(wrap_filter(text), ())
     if problem:
-        return FAIL, 'LDAP_User_Search_Filter is %s' % problem
+        return FAIL, 'LDAP_User_Search_Filter %s' % problem
     search = user_search_filter(settings, ANY_USER)
     try:
         validate_filter(search)

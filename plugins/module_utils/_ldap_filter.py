@@ -61,6 +61,27 @@ def check_template(text, allowed=None):
     return TemplateCheck(sample, root, syntax, names, unknown)
 
 
+def template_problems(text, allowed=None):
+    """Every problem of a filter template, worded once for all callers (``[]`` when there is none).
+
+    ``allowed``: the placeholder names the server replaces where the filter is used (None: any name).
+    Placeholders it would send as written, the syntax once they are replaced, and an empty equality
+    value (``(cn=)``, almost always a presence test ``(cn=*)`` written wrong).
+    """
+    check = check_template(text, allowed)
+    problems = []
+    if check.unknown:
+        problems.append('unknown placeholders %s: the server replaces only %s here and sends the rest as written'
+                        % (', '.join('#{%s}' % name for name in check.unknown),
+                           ', '.join('#{%s}' % name for name in sorted(allowed)) or 'none'))
+    if check.syntax:
+        problems.append('not a valid LDAP filter: %s' % check.syntax)
+    else:
+        problems.extend('empty value for %r (use "%s=*" to test presence)' % (item.attribute, item.attribute)
+                        for item in check.root.items() if item.kind == '=' and item.value == '')
+    return problems
+
+
 class FilterSyntaxError(ValueError):
     """An LDAP filter (RFC 4515) that the server would refuse; ``position`` is 0-based."""
 

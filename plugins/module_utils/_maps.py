@@ -21,7 +21,7 @@ from collections import OrderedDict
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils._families import OWNER
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
-    GROUP_PLACEHOLDER, USER_PLACEHOLDERS, check_template,
+    GROUP_PLACEHOLDER, USER_PLACEHOLDERS, placeholders, template_problems,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import checked_settings, coerce, split_list
 
@@ -349,14 +349,8 @@ def check_filter(filter_text, option, group_count=0, strategy="each_group", allo
     if not text:
         return ["%s is empty" % option]
     allowed = set(USER_PLACEHOLDERS) | ({GROUP_PLACEHOLDER} if allow_group else set())
-    check = check_template(text, allowed)
-    if check.syntax:
-        problems.append("%s %r is not a valid LDAP filter: %s" % (option, text, check.syntax))
-    names, unknown = check.names, check.unknown
-    if unknown:
-        problems.append("%s uses unknown placeholders %s; accepted: %s"
-                        % (option, ", ".join("#{%s}" % n for n in unknown),
-                           ", ".join("#{%s}" % n for n in sorted(allowed))))
+    problems.extend("%s %r: %s" % (option, text, problem) for problem in template_problems(text, allowed))
+    names = placeholders(text)
     if not set(names) & set(USER_PLACEHOLDERS):
         problems.append("%s mentions neither #{username} nor #{userdn}: every user would match it"
                         % option)

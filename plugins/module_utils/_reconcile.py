@@ -30,7 +30,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._certificates import describe_certificates
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
-    ATTRIBUTE_TYPE, PLACEHOLDER_RE, check_template,
+    ATTRIBUTE_TYPE, PLACEHOLDER_RE, template_problems,
 )
 
 MASK_CHANGED = MASK + ' (changed)'
@@ -259,19 +259,11 @@ def _bad_escape(value, specials):
 
 
 def filter_problem(text):
-    """None when ``text`` is a valid LDAP filter (RFC 4515; ``#{...}`` placeholders allowed), else the problem.
-
-    Stricter than the syntax: an empty equality value (``(cn=)``) is refused, since it is almost
-    always a presence test (``(cn=*)``) written wrong.
-    """
+    """None when ``text`` is a valid LDAP filter (``_ldap_filter.template_problems``; any ``#{...}``
+    placeholder allowed), else the problems."""
     text = text.strip()
-    check = check_template(text)
-    if check.syntax:
-        return '%s in %r' % (check.syntax, text)
-    for item in check.root.items():
-        if item.kind == '=' and item.value == '':
-            return 'empty value for %r (use "%s=*" to test presence) in %r' % (item.attribute, item.attribute, text)
-    return None
+    problems = template_problems(text)
+    return '%s in %r' % ('; '.join(problems), text) if problems else None
 
 
 _CRON_FIELDS = (('minute', 0, 59), ('hour', 0, 23), ('day of month', 1, 31), ('month', 1, 12), ('day of week', 0, 6))
