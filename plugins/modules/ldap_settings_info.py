@@ -35,10 +35,11 @@ options:
       - Leave settings that hold their default value out of RV(ldap_settings), for a short export.
     type: bool
     default: false
-  licence_only:
+  license_only:
+    aliases: [licence_only]
     description:
       - Return only the server version, the edition and the licence (RV(server_version), RV(edition),
-        RV(licence)), without reading the settings. It costs two small requests instead of the settings read;
+        RV(license)), without reading the settings. It costs two small requests instead of the settings read;
         the M(chatops.rocketchat.ldap) role sends it up front to name every Enterprise feature a run asks for
         on a workspace without the licence.
     type: bool
@@ -79,8 +80,8 @@ edition:
   returned: always
   type: str
   sample: enterprise
-licence:
-  description: The licence as far as the LDAP integration is concerned.
+license:
+  description: The licence as far as the LDAP integration is concerned (named as the API names it, C(licenses.info)).
   returned: always
   type: dict
   contains:
@@ -105,14 +106,14 @@ settings:
       certificate, never as PEM text; RV(ldap_settings) holds the text itself (C(connection.ca_cert)), as
       M(chatops.rocketchat.ldap_settings) takes it.
     - Enterprise settings read as their fallback value while the licence is missing.
-  returned: unless O(licence_only=true)
+  returned: unless O(license_only=true)
   type: dict
   sample: {LDAP_Enable: true, LDAP_Host: ldap.example.org, LDAP_Authentication_Password: "********"}
 ldap_settings:
   description:
     - The settings M(chatops.rocketchat.ldap_settings) owns, in its option format. Enterprise settings are left
       out while the licence is missing (the server only reports their fallback values then).
-  returned: unless O(licence_only=true)
+  returned: unless O(license_only=true)
   type: dict
   sample: {enabled: true, server_type: other, connection: {host: ldap.example.org, port: 389, encryption: tls}}
 mappings:
@@ -122,7 +123,7 @@ mappings:
       M(chatops.rocketchat.ldap_team_mapping)), by module name, ready to be given back to it (an export to Git).
     - A map is left out while the Enterprise licence is missing (the server neither registers nor applies the maps
       then). A stored map the server cannot use is returned as C(problem), the reason.
-  returned: unless O(licence_only=true)
+  returned: unless O(license_only=true)
   type: dict
   sample:
     ldap_role_mapping:
@@ -138,24 +139,24 @@ mappings:
       mappings: []
 blocked:
   description: Setting ids blocked on the server (C(SETTINGS_BLOCKED)); writes to them are ignored.
-  returned: unless O(licence_only=true)
+  returned: unless O(license_only=true)
   type: list
   elements: str
 env_owned:
   description: Setting ids set by environment variables (C(OVERWRITE_SETTING_<id>)); a restart reverts changes to them.
-  returned: unless O(licence_only=true)
+  returned: unless O(license_only=true)
   type: list
   elements: str
 unavailable:
   description:
     - Setting ids of the catalog the server does not list (not in this version, not registered without the
       Enterprise licence, or hidden with C(SETTINGS_HIDDEN)).
-  returned: unless O(licence_only=true)
+  returned: unless O(license_only=true)
   type: list
   elements: str
 metadata_available:
   description: Whether the server answered the metadata read (blocked and environment-owned settings are known).
-  returned: unless O(licence_only=true)
+  returned: unless O(license_only=true)
   type: bool
 '''
 
@@ -179,11 +180,11 @@ def run(module, client):
         changed=False,
         server_version=client.server_version_string,
         edition='enterprise' if licence.get('hasValidLicense') else 'community',
-        licence=dict(valid=bool(licence.get('hasValidLicense')),
+        license=dict(valid=bool(licence.get('hasValidLicense')),
                      active_modules=sorted(client.licensed_modules()),
                      ldap_enterprise=LDAP_ENTERPRISE in client.licensed_modules()),
     )
-    if module.params['licence_only']:
+    if module.params['license_only']:
         return about
     snapshot = SettingsApi(client).read()
     values = snapshot.values
@@ -217,7 +218,7 @@ def run(module, client):
 def main():
     run_module(dict(include_secrets=dict(type='bool', default=False, no_log=False),
                     only_non_default=dict(type='bool', default=False),
-                    licence_only=dict(type='bool', default=False)), run)
+                    license_only=dict(type='bool', default=False, aliases=['licence_only'])), run)
 
 
 if __name__ == '__main__':

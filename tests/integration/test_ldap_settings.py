@@ -149,7 +149,7 @@ def test_info_exports_a_config_ldap_settings_accepts_unchanged(sandbox_clean):
     assert export['custom_fields']['map'] == {'mail': 'workEmail'}
     assert 'bind_password' not in export['authentication'] and 'timeout' not in export['connection']
     assert info['settings']['LDAP_Authentication_Password'] == '********'
-    assert info['server_version'] == '8.8.1' and info['licence']['ldap_enterprise']
+    assert info['server_version'] == '8.8.1' and info['license']['ldap_enterprise']
     assert not reapplied['changed'], reapplied
     assert refused['failed'] and 'no_log' in refused['msg']
     assert with_secrets['ldap_settings']['authentication']['bind_password'] == secret

@@ -21,7 +21,7 @@ def test_unlicensed_workspace_refuses_enterprise_settings_and_reset_leaves_them(
     refused, reset, info = run.results
     assert refused['failed'] and 'background_sync.enabled' in refused['msg'] and 'licence' in refused['msg']
     assert reset['changed_ids'] == ['LDAP_Host']
-    assert info['edition'] == 'community' and not info['licence']['ldap_enterprise']
+    assert info['edition'] == 'community' and not info['license']['ldap_enterprise']
     assert 'background_sync' not in info['ldap_settings'] and 'LDAP_Background_Sync' in info['settings']
     assert [w['path'] for w in writes(sandbox)] == ['/api/v1/settings']
 
