@@ -160,6 +160,12 @@ CASES = [
          ['settings.LDAP_User_Search_Filter', 'LDAP filter']),
     Case('check-raw-password', CHECK, {'settings': {'LDAP_Authentication_Password': 'bad-input-secret'}},
          ['settings.LDAP_Authentication_Password', 'bind_password']),
+    Case('check-typed-port', CHECK, {'connection': {'host': 'localhost', 'port': 70000}},
+         ['connection.port', '1 to 65535']),
+    Case('check-typed-host-url', CHECK, {'connection': {'host': 'ldaps://ldap.example.org:636'}},
+         ['connection.host', 'is a URL', 'host name or IP address']),
+    Case('check-typed-ca', CHECK, {'connection': {'host': 'localhost', 'encryption': 'ssl', 'ca_cert': 'garbage'}},
+         ['connection.ca_cert', 'BEGIN CERTIFICATE']),
     Case('check-fail-on', CHECK, {'fail_on': 'sometimes'}, ['fail_on', 'fail, warn, never']),
     Case('check-source', CHECK, {'source': 'elsewhere'}, ['source', 'options, workspace']),
     Case('check-user-without-name', CHECK, {'users': [{'password': 'x-pass'}]}, ['username', 'users', 'missing']),
@@ -395,3 +401,29 @@ def test_bad_input_fails_naming_the_option_and_writes_nothing(case, outcomes, pr
     assert result.get('failed') is True, result
     assert not missing, 'the message lacks %r: %s' % (missing, message[:2000])
     assert written == 0
+
+
+def test_settings_a_server_masks_are_named_never_used_as_values(sandbox_clean, promise):
+    """Promise: where the server masks secret settings (the bind DN and password read as ""), a module that
+    needs them says which ones it cannot read and which options to give instead; it never uses the mask
+    (the directory was once bound as the DN "UNREADABLE", and ldap_check said the bind DN "is empty")."""
+    sandbox = sandbox_clean
+    for setting_id, value in sorted(sandbox.ldap_connection_settings().items()):
+        requests.post('%s/api/v1/settings/%s' % (sandbox.url, setting_id), json={'value': value},
+                      headers=sandbox.admin_headers, timeout=30).raise_for_status()
+    sandbox.config(mask_secrets=True)
+    sandbox.clear_requests()
+    mapping, check = run_playbook([
+        {ROLES: {'validate_groups': True, 'base_dn': 'ou=groups,dc=example,dc=org',
+                 'filter': '(&(cn=#{groupName})(memberUid=#{username}))',
+                 'mappings': [{'group': 'rocket-admin', 'roles': ['admin']}]}},
+        {CHECK: {'source': 'workspace'}},
+    ], module_defaults=connection_vars(sandbox)).results
+    written = len([entry for entry in sandbox.requests() if entry['wrote']])
+    expected = ['LDAP_Authentication_UserDN', 'LDAP_Authentication_Password', 'bind_dn', 'bind_password']
+    clear = mapping.get('failed') is True and all(text in mapping['msg'] for text in expected)
+    promise.bad_input(clear=clear, written=written)
+    assert clear, mapping
+    assert written == 0
+    assert 'UNREADABLE' not in json.dumps([mapping, check]) and 'is empty' not in check['msg'], check
+    assert all(text in check['msg'] for text in expected), check
