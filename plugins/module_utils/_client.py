@@ -56,8 +56,6 @@ TLS_ADVICE = ('If the server uses a private certificate authority, give its PEM 
               'validate_certs=false only for a throw-away test server')
 
 
-
-
 def sha256_hex(text):
     """Lower-case hex SHA-256 of a text: Rocket.Chat's password-fallback second factor."""
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
