@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / 'build' / 'collections'))  # `make collection-tree
 from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (  # noqa: E402
     DirectorySettings, MembershipSpec, membership, open_service_connection,
 )
+from ansible_collections.chatops.rocketchat.plugins.module_utils._families import ROLES  # noqa: E402
 from tests.sandbox.ldap import Slapd  # noqa: E402
 from tests.sandbox.ldap.large import group_number_name, user_uid  # noqa: E402
 
@@ -63,7 +64,7 @@ def main():
                 LDAP_Authentication=True, LDAP_Authentication_UserDN=info['ldap_bind_dn'],
                 LDAP_Authentication_Password=info['ldap_bind_password'], LDAP_BaseDN=info['ldap_base_dn'],
                 LDAP_Sync_User_Data_Roles_BaseDN=info['groups_dn'], LDAP_Sync_User_Data_Roles_Filter=role_filter))
-            spec = MembershipSpec(settings, 'roles')
+            spec = MembershipSpec(settings, ROLES)
             conn = open_service_connection(settings)
             try:
                 batched = measure(conn, spec, groups, users, batch=True)
