@@ -43,43 +43,50 @@ NO_LINKS = ('users.list does not say which users are linked to LDAP (the server 
             'taken as synced: a local user the sync did not merge is not reported')
 
 
-def find_skipped(values, users_after, redact=None):
+def find_skipped(values, users_after, redact=None, warn=None):
     """``(skipped, note)``: the admitted directory users without a Rocket.Chat user after the sync.
 
     ``values``: the workspace's LDAP settings ``{id: value}`` (``UNREADABLE`` for a masked one);
     ``users_after``: the users after the sync, ``sync_report.UserRow``s. ``skipped`` is a list of
     ``{username, dn, reason}``, or None when the directory could not be searched; ``note`` says why
-    (or that the list is incomplete). ``redact`` takes secrets out of a message (the client's).
+    (or that the list is incomplete, or that LDAP links were not listed). ``redact`` takes secrets out of a
+    message (the client's). ``warn`` is called with the problems (not determined, incomplete), not with the
+    remark on unlisted links, which would repeat on every run against Rocket.Chat's own ``users.list``.
     """
-    redact = redact or (lambda text: text)
+    skipped, problem, assumed = _find_skipped(values, users_after, redact or (lambda text: text))
+    if problem and warn:
+        warn(problem)
+    return skipped, '; '.join(text for text in (problem, NO_LINKS % assumed if assumed else None) if text) or None
+
+
+def _find_skipped(values, users_after, redact):
+    """``(skipped, problem, assumed)``: see ``find_skipped`` and ``skipped_entries``."""
     if not HAS_LDAP3:
-        return None, NOT_DETERMINED + 'the ldap3 Python library is not installed on the host that runs the module'
+        return None, NOT_DETERMINED + 'the ldap3 Python library is not installed on the host that runs the module', 0
     hidden = [setting_id for setting_id in DEFAULTS if values.get(setting_id) is UNREADABLE]
     if hidden:
-        return None, NOT_DETERMINED + 'the server does not disclose %s' % ', '.join(hidden)
+        return None, NOT_DETERMINED + 'the server does not disclose %s' % ', '.join(hidden), 0
     settings = DirectorySettings(dict((i, value) for i, value in values.items() if value is not UNREADABLE))
-    note = None
+    problem = None
     try:
         conn = open_service_connection(settings)
     except DirectoryError as exc:
         return None, NOT_DETERMINED + 'the directory could not be reached from the host that runs the module ' \
-            '(%s): %s' % (exc.stage, redact(exc.message))
+            '(%s): %s' % (exc.stage, redact(exc.message)), 0
     try:
         try:
             # The unique-id attributes too: synced users are matched by services.ldap.id.
             entries = sync_candidates(conn, settings, unique_ids=True).admitted
         except SizeLimitExceeded as exc:
             entries = exc.entries
-            note = ('the list may be incomplete: the directory stopped the search of all users after %d entries '
-                    '(size limit)' % len(entries))
+            problem = ('the list may be incomplete: the directory stopped the search of all users after %d entries '
+                       '(size limit)' % len(entries))
     except DirectoryError as exc:
-        return None, NOT_DETERMINED + 'the directory search failed (%s): %s' % (exc.stage, redact(exc.message))
+        return None, NOT_DETERMINED + 'the directory search failed (%s): %s' % (exc.stage, redact(exc.message)), 0
     finally:
         conn.close()
     skipped, assumed = skipped_entries(settings, entries, users_after)
-    if assumed:
-        note = '; '.join(text for text in (note, NO_LINKS % assumed) if text)
-    return skipped, note
+    return skipped, problem, assumed
 
 
 def skipped_entries(settings, entries, users_after):

@@ -323,10 +323,8 @@ def run(module, client):
         password = settings.value(PASSWORD)
         if isinstance(password, str) and password:
             client.add_secret(password)
-        skipped, note = find_skipped(settings.values, after.values(), redact=client.redact)
+        skipped, note = find_skipped(settings.values, after.values(), redact=client.redact, warn=module.warn)
         add_skipped(report, skipped, note)
-        if note:
-            module.warn(note)
     summary = summarize(report)
     result.update(changed=enable or report.pop('changed'), report=report, summary=summary, msg=summary)
     return result

@@ -88,9 +88,19 @@ def test_a_listing_without_ldap_links_takes_name_matches_as_synced_and_says_so(m
         def close(self):
             pass
     monkeypatch.setattr(sync_skipped, 'open_service_connection', lambda _settings: Conn())
-    skipped, note = sync_skipped.find_skipped(dict(OPENLDAP, LDAP_BaseDN='dc=example,dc=org'), rows(listed))
+    warnings = []
+    skipped, note = sync_skipped.find_skipped(dict(OPENLDAP, LDAP_BaseDN='dc=example,dc=org'), rows(listed),
+                                              warn=warnings.append)
     assert [s['username'] for s in skipped] == ['oscar']
     assert note.startswith('users.list does not say which users are linked to LDAP') and '2 directory entries' in note
+    assert warnings == []  # a remark for the report, not a warning on every run
+
+
+def test_problems_are_warned_and_noted():
+    warnings = []
+    skipped, note = sync_skipped.find_skipped(dict(OPENLDAP, LDAP_Authentication_Password=UNREADABLE), [],
+                                              warn=warnings.append)
+    assert skipped is None and warnings == [note] and note.startswith('skipped users could not be determined')
 
 
 def test_new_users_not_imported_when_the_import_is_off():
