@@ -204,8 +204,12 @@ report:
       returned: with O(report_skipped=true)
       type: int
     skipped_note:
-      description: Why the skipped users could not be determined, or why the list may be incomplete.
-      returned: when the skipped users could not be determined or the list may be incomplete
+      description:
+        - Why the skipped users could not be determined, or why the list may be incomplete (both also warned).
+        - Or that the server's C(users.list) tells no user's LDAP link, so that directory entries whose username
+          or e-mail address a user has are taken as synced (Rocket.Chat's own listing, unless started with
+          C(ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true)).
+      returned: when the skipped users could not be determined, the list may be incomplete or no LDAP link was listed
       type: str
     omitted:
       description:
