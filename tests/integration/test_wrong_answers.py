@@ -21,4 +21,4 @@ def test_the_role_reruns_with_the_preflight_on_rocket_chats_default_role_map(san
     second = run_collection_playbook('configure', inventory)
     assert second.returncode == 0, second
     assert writes(sandbox) == []
-    assert "maps to unknown role 'support'" in second.output, second
+    assert "maps to unknown role 'support'" in ' '.join(second.output.split()), second  # wrapped by older cores
