@@ -17,7 +17,7 @@ per workspace), with forks = min(N, --forks):
 
 Each measure prints wall seconds and its ratio to the floor, CPU seconds per workspace (getrusage of the
 children: ansible-playbook, its forks and module processes; not the sandboxes), and requests and writes per
-workspace from the sandboxes' request logs. With N = 1 it also shows where the time goes (`--breakdown`):
+workspace from the sandboxes' request logs. With N = 1 it also shows where the time goes (unless `--no-breakdown`):
 the tasks that started a module process and their time (a callback in bench/callback_plugins), the requests
 by route, Ansible's fixed cost of a module task (ten `ping` vs ten `debug` tasks), and a controller-side
 action (bench/action_plugins/bench_get.py) against `ansible.builtin.uri` for the same GET.
@@ -56,8 +56,8 @@ PROTOTYPE = """- hosts: rocketchat
 """
 
 
-def controller_only(action, also=()):
-    return action.rsplit(".", 1)[-1] in CONTROLLER_ACTIONS.union(also)
+def controller_only(action):
+    return action.rsplit(".", 1)[-1] in CONTROLLER_ACTIONS
 
 
 def write_playbooks(directory):
@@ -71,10 +71,10 @@ def write_playbooks(directory):
     return books
 
 
-def task_profile(lines, workspaces, also_controller=()):
+def task_profile(lines, workspaces):
     """Per workspace: module tasks run, their seconds, all task seconds; seconds by module action."""
     modules = [line for line in lines
-               if line["status"] != "skipped" and not controller_only(line["action"], also_controller)]
+               if line["status"] != "skipped" and not controller_only(line["action"])]
     by_action = collections.Counter()
     for line in modules:
         by_action[line["action"].rsplit(".", 1)[-1]] += line["seconds"] / workspaces
