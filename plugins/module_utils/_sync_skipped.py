@@ -43,6 +43,21 @@ NO_LINKS = ('users.list does not say which users are linked to LDAP (the server 
             'taken as synced: a local user the sync did not merge is not reported')
 
 
+class SyncSearchCut(Exception):
+    """The sync's search of all users matches more entries than ``LDAP_Search_Size_Limit``: the server's search
+    stops with sizeLimitExceeded and its sync ends there (apps/meteor/ee/server/lib/ldap/Manager.ts; 8.x only
+    logs "Sync failed"), so Sync Now most likely imported and updated nobody."""
+
+    def __init__(self, limit, matching):
+        self.limit = limit
+        self.matching = matching
+        super(SyncSearchCut, self).__init__(
+            'Sync Now most likely failed on the server: %d directory entries match the sync\'s search of all users, '
+            'more than LDAP_Search_Size_Limit (%d), so the server\'s search stops with sizeLimitExceeded and the sync '
+            'ends there (Rocket.Chat 8.x only writes it to its log). Raise LDAP_Search_Size_Limit (user_search.'
+            'size_limit) above %d, or set it to 0 for no limit.' % (matching, limit, matching))
+
+
 def find_skipped(values, users_after, redact=None, warn=None):
     """``(skipped, note)``: the admitted directory users without a Rocket.Chat user after the sync.
 
@@ -52,6 +67,7 @@ def find_skipped(values, users_after, redact=None, warn=None):
     (or that the list is incomplete, or that LDAP links were not listed). ``redact`` takes secrets out of a
     message (the client's). ``warn`` is called with the problems (not determined, incomplete), not with the
     remark on unlisted links, which would repeat on every run against Rocket.Chat's own ``users.list``.
+    Raises ``SyncSearchCut`` when the server's own search of all users cannot have finished.
     """
     skipped, problem, assumed = _find_skipped(values, users_after, redact or (lambda text: text))
     if problem and warn:
@@ -76,7 +92,11 @@ def _find_skipped(values, users_after, redact):
     try:
         try:
             # The unique-id attributes too: synced users are matched by services.ldap.id.
-            entries = sync_candidates(conn, settings, unique_ids=True).admitted
+            candidates = sync_candidates(conn, settings, unique_ids=True)
+            limit = settings.number('LDAP_Search_Size_Limit')
+            if 0 < limit < len(candidates.matching):
+                raise SyncSearchCut(limit, len(candidates.matching))
+            entries = candidates.admitted
         except SizeLimitExceeded as exc:
             entries = exc.entries
             problem = ('the list may be incomplete: the directory stopped the search of all users after %d entries '

@@ -33,6 +33,10 @@ description:
     host that runs the module (ldap3, the workspace's connection settings and service account); when it cannot
     be done (no ldap3, directory unreachable from there, settings the server does not disclose) the task warns
     and still succeeds."
+  - "The same search tells when the server's own sync cannot have finished: when more directory entries match the
+    sync's search of all users than C(LDAP_Search_Size_Limit) allows, the server's search stops with
+    sizeLimitExceeded and Rocket.Chat 8.x ends the sync there, only writing it to its log, while Sync Now answers
+    success. The task then fails naming the setting, with the report of what it saw."
   - In check mode the preconditions are checked and reported, and nothing is sent.
   - C(changed) is true only when a sync ran and changed a user, or Background Sync was turned on.
 author:
@@ -258,7 +262,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api i
 from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_report import (
     accepts_fields, add_skipped, compare, list_users, snapshot, summarize,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_skipped import PASSWORD, find_skipped
+from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_skipped import PASSWORD, SyncSearchCut, find_skipped
 
 BACKGROUND_SYNC = 'LDAP_Background_Sync'
 
@@ -327,7 +331,12 @@ def run(module, client):
         password = settings.value(PASSWORD)
         if isinstance(password, str) and password:
             client.add_secret(password)
-        skipped, note = find_skipped(settings.values, after.values(), redact=client.redact, warn=module.warn)
+        try:
+            skipped, note = find_skipped(settings.values, after.values(), redact=client.redact, warn=module.warn)
+        except SyncSearchCut as exc:
+            summary = summarize(report)
+            result.update(changed=enable or report.pop('changed'), report=report, summary=summary)
+            raise ModuleFailure(str(exc), **result)
         add_skipped(report, skipped, note)
     summary = summarize(report)
     result.update(changed=enable or report.pop('changed'), report=report, summary=summary, msg=summary)

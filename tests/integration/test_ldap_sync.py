@@ -151,3 +151,15 @@ def test_an_api_url_that_is_the_only_credential_is_never_echoed(sandbox_clean):
     assert all(result['failed'] for result in run.results), run.results
     assert secret not in run.output and secret not in json.dumps(run.results)
     assert run.results[1]['msg'].startswith('api_url: holds credentials'), run.results[1]
+
+
+def test_a_sync_the_size_limit_cut_short_on_the_server_is_a_failure_naming_the_cause(sandbox_clean):
+    # The server's search of all users stops at LDAP_Search_Size_Limit (sizeLimitExceeded); 8.x only logs
+    # "Sync failed" and Sync Now answers success, with nobody imported.
+    sandbox = sandbox_clean
+    configure(sandbox, LDAP_Search_Size_Limit=5)
+    result = run_playbook([{SYNC: {}}], module_defaults=connection_vars(sandbox)).results[0]
+    assert result['failed'] and result['synced'] is True, result
+    assert 'LDAP_Search_Size_Limit (5)' in result['msg'] and 'user_search.size_limit' in result['msg'], result['msg']
+    assert result['report']['totals']['created'] == 0
+    assert any('Sync failed' in entry['line'] for entry in sandbox.state()['log']), 'the sandbox did not fail the sync as 8.x does'
