@@ -61,8 +61,7 @@ def list_users(client, fields=True):
     while True:
         reply = client.get(USERS_LIST_PATH, dict(params))
         page = reply.get("users") or []
-        for user in page:
-            yield user
+        yield from page
         params["offset"] += len(page)
         if not page or params["offset"] >= int(reply.get("total", 0)):
             return
