@@ -48,12 +48,13 @@ def module_tasks(sandbox, slapd, key):
     ca = pathlib.Path(info['ca_cert_path']).read_text(encoding='utf-8')
     settings = role_vars(sandbox, slapd, 'unused')['ldap_settings']
     with_new_password = dict(settings, authentication=dict(settings['authentication'], bind_password=NEW_BIND_PASSWORD))
-    login = connection_vars(sandbox, login=True)
+    # a login instead of the group's token (module_defaults): the token's options left out of the task
+    login = dict(connection_vars(sandbox, login=True), api_user_id='{{ omit }}', api_token='{{ omit }}')
     return [
         {'chatops.rocketchat.ldap_settings': with_new_password},
         {'chatops.rocketchat.ldap_settings': with_new_password},
         # a write answered through the password second factor (the client sends the password's SHA-256)
-        dict({'chatops.rocketchat.ldap_settings': dict(login, user_search={'size_limit': 5000})}),
+        {'chatops.rocketchat.ldap_settings': dict(login, user_search={'size_limit': 5000})},
         {'chatops.rocketchat.ldap_settings': {'settings': {'LDAP_Authentication_Password': RAW_MAP_PASSWORD}}},
         {'chatops.rocketchat.ldap_settings': {'connection': {'ca_cert': ca + key}}},
         {'chatops.rocketchat.ldap_settings': {'settings': {'LDAP_CA_Cert': key}}},
@@ -97,6 +98,10 @@ def test_no_secret_reaches_output_results_diffs_reports_or_exports(sandbox_clean
     assert modules.results[3]['failed'] and modules.results[4]['failed'] and modules.results[5]['failed']
     assert 'private key' in modules.results[4]['msg'] or 'certificate' in modules.results[4]['msg']
     assert 'invalidCredentials' in modules.results[7]['msg'], modules.results[7]  # it bound as the user
+    assert modules.results[2]['changed'] and not modules.results[2].get('failed'), modules.results[2]
+    assert 'api_username/api_password' in modules.results[16]['msg'], modules.results[16]
+    assert not modules.results[17].get('failed'), modules.results[17]
+    assert 'x-2fa-code' not in modules.output  # the second factor's header is not logged either
 
     report = tmp_path / 'report.md'
     inventory = write_inventory(tmp_path, role_vars(sandbox, slapd, report, ldap_preflight=True,
