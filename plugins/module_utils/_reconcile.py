@@ -16,8 +16,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import binascii
 import json
 import re
 
@@ -28,7 +26,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import
     AD_TWINS, LDAP_SETTINGS_OPTIONS, SEARCH_SCOPES, SERVER_TYPE_CHOICES, SETTINGS, VALIDATION, in_admin_ui_order,
     is_secret, option_name,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils._certificates import describe_certificates
+from ansible_collections.chatops.rocketchat.plugins.module_utils._certificates import certificate_problem, describe_certificates
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import (
     ATTRIBUTE_TYPE, PLACEHOLDER_RE, template_problems,
 )
@@ -166,7 +164,7 @@ def validate_value(setting_id, value, option=None):
             problem = cron_problem(value)
             accepted = '%s, or a 5-field cron expression such as "30 2 * * *"' % _accepted(values)
     elif kind == 'pem':
-        problem, accepted = pem_problem(value), 'PEM text with one or more "-----BEGIN CERTIFICATE-----" blocks'
+        problem, accepted = certificate_problem(value), 'PEM text with one or more "-----BEGIN CERTIFICATE-----" blocks'
     elif kind == 'attributes':
         wrong = [name for name in split_list(value) if not _ATTR.match(name)]
         if wrong:
@@ -287,26 +285,6 @@ def cron_problem(expression):
                 return 'reversed range in %s field %r of %r' % (name, field, expression)
             if match.group(4) is not None and int(match.group(4)) == 0:
                 return 'step 0 in %s field %r of %r' % (name, field, expression)
-    return None
-
-
-_PEM_BLOCK = re.compile(r'-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----', re.S)
-
-
-def pem_problem(text):
-    """None when ``text`` holds one or more well-formed PEM certificates and nothing else, else the problem."""
-    blocks = _PEM_BLOCK.findall(text)
-    if not blocks:
-        return 'no "-----BEGIN CERTIFICATE-----" block found'
-    if _PEM_BLOCK.sub('', text).strip():
-        return 'text outside the certificate blocks'
-    for number, body in enumerate(blocks, 1):
-        try:
-            der = base64.b64decode(''.join(body.split()), validate=True)
-        except (binascii.Error, ValueError):
-            return 'certificate %d is not valid base64' % number
-        if not der or der[0] != 0x30:
-            return 'certificate %d is not DER (X.509) data' % number
     return None
 
 

@@ -1,20 +1,18 @@
 """Pure reconcile functions: coercion, validation, comparison, plan, diff and masking (table tests)."""
-import base64
 import json
 
 import pytest
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
-    MASK_CHANGED, UNKNOWN, UNREADABLE, coerce, cron_problem, describe_changes, diff, dn_problem, filter_problem, mask, masked, merge_raw_settings, options_from_settings, pem_problem, plan, same, settings_from_options,
+    MASK_CHANGED, UNKNOWN, UNREADABLE, coerce, cron_problem, describe_changes, diff, dn_problem, filter_problem, mask, masked, merge_raw_settings, options_from_settings, plan, same, settings_from_options,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import MASK
 from ansible_collections.chatops.rocketchat.plugins.module_utils._ldap_filter import FilterSyntaxError, validate_filter
 from tests.unit.plugins.module_utils.certs_for_tests import colon_fingerprint, make_ca, pem
 
 SECRET = 'bind-s3cret-value'
-PEM = '-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n' % base64.b64encode(
-    b'\x30\x82\x01\x0a' + bytes(range(48))).decode()
+PEM = pem(make_ca('Test Root CA'))  # a real certificate: CA text is read as OpenSSL reads it
 
 
 @pytest.mark.parametrize('setting_id, given, expected', [
@@ -155,11 +153,13 @@ def test_cron_expressions(expression, ok):
     assert (cron_problem(expression) is None) is ok
 
 
-def test_pem_checks():
-    assert pem_problem(PEM) is None
-    assert pem_problem(PEM + PEM) is None
-    assert 'outside' in pem_problem('junk\n' + PEM)
-    assert 'base64' in pem_problem('-----BEGIN CERTIFICATE-----\n@@@\n-----END CERTIFICATE-----')
+def test_ca_certificates_are_read_as_openssl_reads_them():
+    coerce('LDAP_CA_Cert', PEM + PEM, 'connection.ca_cert')
+    for text, problem in (('junk\n' + PEM, 'outside'), (PEM.replace(PEM.splitlines()[-2], ''), 'truncated or corrupt'),
+                          (PEM + '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n', 'private key')):
+        with pytest.raises(ModuleFailure) as err:
+            coerce('LDAP_CA_Cert', text, 'connection.ca_cert')
+        assert err.value.msg.startswith('connection.ca_cert') and problem in err.value.msg and 'MIIB' not in err.value.msg
 
 
 @pytest.mark.parametrize('setting_id, desired, current, equal', [
