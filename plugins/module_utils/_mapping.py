@@ -187,10 +187,16 @@ class _Run:
             unknown, notes = check_roles(declared, roles)
             self.warnings.extend(notes)
             if unknown:
-                self.fail("unknown roles (the server would silently ignore them): %s. Known roles: %s"
-                          % (", ".join("%s in group %s" % (role, group) for group, role in unknown),
+                groups = list(declared)
+                where = []
+                for group, _role in unknown:
+                    option = "mappings[%d].roles" % groups.index(group)
+                    if option not in where:
+                        where.append(option)
+                self.fail("%s: unknown roles (the server would silently ignore them): %s. Known roles: %s"
+                          % (", ".join(where), ", ".join("%s in group %s" % (role, group) for group, role in unknown),
                              ", ".join(sorted(r.get("name") for r in roles if r.get("name")))),
-                          invalid=["mappings"], unknown_roles=[dict(group=g, role=r) for g, r in unknown])
+                          invalid=where, unknown_roles=[dict(group=g, role=r) for g, r in unknown])
             others = check_roles(OrderedDict((g, v) for g, v in after.items() if g not in declared), roles)[0]
             for group, role in others:
                 self.warnings.append("group %s (not managed by this task) maps to unknown role %r" % (group, role))

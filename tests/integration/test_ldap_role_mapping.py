@@ -178,6 +178,7 @@ def test_unknown_roles_are_refused_before_any_write(sandbox_clean):
         module_defaults=connection_vars(sandbox)).results[0]
     assert result['failed']
     assert result['unknown_roles'] == [{'group': 'rocket-admin', 'role': 'superadmin'}]
+    assert result['invalid'] == ['mappings[0].roles'] and result['msg'].startswith('mappings[0].roles: unknown roles')
     assert 'superadmin in group rocket-admin' in result['msg'] and 'livechat-agent' in result['msg']
     assert writes(sandbox) == [] and stored(sandbox, ROLES_MAP) == before
     assert len(sent(sandbox, '/api/v1/roles.list')) == 1
