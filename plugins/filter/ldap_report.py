@@ -22,7 +22,7 @@ description:
     into a plain model of the run - each workspace's status, its changes (the drift rule of
     P(chatops.rocketchat.ldap_drift#filter)), each section's outcome, and which phases a failure cut off.
   - The role's report template lays this model out as Markdown; the role also publishes it with
-    M(ansible.builtin.set_stats) and sets it per workspace as the fact C(ldap_outcome).
+    C(ansible.builtin.set_stats) and sets it per workspace as the fact C(ldap_outcome).
   - A task that never ran is given as a result with C(skipped) and C(not_reached) both true. Tags and O(_input[].phases) select
     whole phases, so a task not reached in the failed phase or a later one was cut off by the failure, and one of
     an earlier phase was not selected.

@@ -40,7 +40,7 @@ options:
     description:
       - Return only the server version, the edition and the licence (RV(server_version), RV(edition),
         RV(license)), without reading the settings. It costs two small requests instead of the settings read;
-        the M(chatops.rocketchat.ldap) role sends it up front to name every Enterprise feature a run asks for
+        the C(chatops.rocketchat.ldap) role sends it up front to name every Enterprise feature a run asks for
         on a workspace without the licence.
     type: bool
     default: false
