@@ -39,12 +39,14 @@ def _text(value):
 class _Run:
     """The state of one mapping module run."""
 
-    def __init__(self, module, client, family, params):
+    def __init__(self, module, client, family, params, api=None, write=True):
         self.module = module
         self.client = client
         self.family = family
         self.params = params
-        self.api = SettingsApi(client)
+        self.api = api or SettingsApi(client)
+        self.write = write
+        self.plan = None
         self.warnings = []
         self.result = {}
 
@@ -307,8 +309,8 @@ class _Run:
         options[family.map_setting] = "mappings"
         for warning in self.warnings:
             module.warn(warning)
-        plan = self.api.plan(desired, self.family.owner, options=options)
-        applied = plan.apply(want_diff=module._diff, warn=module.warn)
+        self.plan = plan = self.api.plan(desired, self.family.owner, options=options)
+        applied = plan.apply(want_diff=module._diff, warn=module.warn, write=self.write)
         changed_ids = applied["changed_ids"]
         diff = diff_maps(before_map, after_map) if family.map_setting in changed_ids else diff_maps({}, {})
         lines = describe_diff(diff, family, exclusive=self.params["exclusive"], check_mode=module.check_mode)
@@ -347,3 +349,10 @@ def _render_state(settings, groups, family):
 def reconcile_mapping(module, client, family):
     """Run one mapping module (``run`` for ``base.run_module``)."""
     return _Run(module, client, family, module.params).run()
+
+
+def plan_mapping(module, client, family, params, api):
+    """What ``reconcile_mapping`` returns for ``params`` (the family's options), on the settings ``api`` has read,
+    without writing: ``(result, plan)``, the ``Plan`` to write with the others' (``SettingsApi.write``)."""
+    run = _Run(module, client, family, params, api=api, write=False)
+    return run.run(), run.plan

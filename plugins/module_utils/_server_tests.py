@@ -13,7 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import RocketChatError
+from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure, RocketChatError
 
 TEST_CONNECTION = 'ldap.testConnection'
 TEST_SEARCH = 'ldap.testSearch'
@@ -124,3 +124,69 @@ def run_test(client, route, body=None):
 def bind_is_verified(client):
     """Whether this server's connection test includes the service bind (9.0 and later)."""
     return client.server_version[0] >= 9
+
+
+def connection_test(client, warn):
+    """The connection test as ``ldap_test_connection`` returns it; ``ModuleFailure`` when it fails."""
+    version = client.server_version_string
+    reply, failure = run_test(client, TEST_CONNECTION)
+    if failure is not None:
+        raise ModuleFailure('LDAP connection test failed: %s' % failure.text(), changed=False,
+                            server_version=version, **failure.to_result())
+    verified = bind_is_verified(client)
+    if not verified:
+        warn(NOT_VERIFIED_ON_8X % version)
+    return dict(changed=False, message=reply.get('message'), bind_verified=verified, server_version=version,
+                msg='the server connected to the directory%s' % ('' if verified else
+                                                                 ' (bind credentials not verified)'))
+
+
+def search_test(client, users, warn, connection_tested=False):
+    """The search test of ``users`` (``[{username, expect}]``) as ``ldap_test_search`` returns it;
+    ``ModuleFailure`` when a user is not as expected or the test cannot run.
+
+    A failed connection would make every user look "not found" on 8.x, so the connection is tested first,
+    unless the caller (``connection_tested``) has just done it.
+    """
+    version = client.server_version_string
+    if not connection_tested:
+        _reply, failure = run_test(client, TEST_CONNECTION)
+        if failure is not None:
+            raise ModuleFailure('LDAP search test cannot run: %s' % failure.text(), changed=False,
+                                server_version=version, **failure.to_result())
+    results = []
+    for user in users:
+        reply, failure = run_test(client, TEST_SEARCH, {'username': user['username']})
+        item = dict(username=user['username'], expect=user['expect'])
+        if failure is None:
+            item['result'] = 'found'
+        elif failure.fatal:
+            raise ModuleFailure('LDAP search test for %r failed: %s' % (user['username'], failure.text()),
+                                changed=False, server_version=version, results=results, **failure.to_result())
+        else:
+            item.update(result='not_found', server_error=failure.code, meaning=failure.meaning)
+        item['ok'] = item['result'] == user['expect']
+        results.append(item)
+    _mark_verified(client, results, warn)
+    wrong = [item for item in results if not item['ok']]
+    summary = ', '.join('%s: %s%s' % (item['username'], item['result'], '' if item['verified'] else ' (unverified)')
+                        for item in results)
+    if wrong:
+        raise ModuleFailure('unexpected LDAP search results: %s' % '; '.join(
+            '%s is %s, expected %s%s' % (item['username'], item['result'], item['expect'],
+                                         ' (%s)' % item['meaning'] if item.get('meaning') else '')
+            for item in wrong), changed=False, results=results, server_version=version)
+    return dict(changed=False, results=results, server_version=version, msg=summary)
+
+
+def _mark_verified(client, results, warn):
+    """Set each result's ``verified``: before 9.0 a failed service bind also reads as "not found"."""
+    bind_proven = bind_is_verified(client) or any(item['result'] == 'found' for item in results)
+    for item in results:
+        item['verified'] = item['result'] == 'found' or bind_proven
+    unverified = [item['username'] for item in results if not item['verified']]
+    if unverified:
+        warn('Not found: %s. Rocket.Chat %s gives the same answer when the service bind fails (wrong bind DN '
+             'or password), and no user of this task was found to rule that out, so the answer is unverified. '
+             'Add a user who must exist to the task, or run chatops.rocketchat.ldap_check to test the bind.'
+             % (', '.join(unverified), client.server_version_string))

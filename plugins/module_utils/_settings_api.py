@@ -14,16 +14,45 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_ENTERPRISE, SETTINGS, in_admin_ui_order, is_secret, may_be_masked
+from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
+    LDAP_ENTERPRISE, SETTINGS, in_admin_ui_order, is_secret, ldap_settings_argument_spec, may_be_masked,
+)
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure, RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils._families import OWNER, ids_owned_by
 from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import (
-    UNREADABLE, coerce, describe_changes, diff, masked, plan, same,
+    UNREADABLE, coerce, describe_changes, diff, masked, merge_raw_settings, plan, same, settings_from_options,
 )
 
 BULK_WRITE_SINCE = (8, 6, 0)
 LDAP_PREFIX = 'LDAP_'
 ENV_VALUE_SOURCE = 'processEnvValue'
+# The module that writes every LDAP setting outside the three maps' families.
+SETTINGS_OWNER = 'ldap_settings'
+
+
+def settings_argument_spec():
+    """The options of ``ldap_settings`` (without the connection): the typed sections, the raw ``settings`` map,
+    ``reset_unspecified`` and ``bind_password_update``."""
+    spec = ldap_settings_argument_spec()
+    spec.update(
+        settings=dict(type='dict'),
+        reset_unspecified=dict(type='bool', default=False),
+        bind_password_update=dict(type='str', choices=['always', 'on_create'], default='always', no_log=False),
+    )
+    return spec
+
+
+def desired_settings(params, snapshot):
+    """``({id: value}, {id: option name})`` from the typed options and the raw ``settings`` map."""
+    desired, names = settings_from_options(params, snapshot.value('LDAP_Server_Type', 'ad'))
+    return merge_raw_settings(desired, names, params['settings'])
+
+
+def plan_settings(api, params):
+    """The ``Plan`` of ``ldap_settings`` with the options ``params`` (those of ``settings_argument_spec``)."""
+    desired, names = desired_settings(params, api.snapshot)
+    return api.plan(desired, SETTINGS_OWNER, reset=params['reset_unspecified'],
+                    secrets=params['bind_password_update'], options=names)
 
 
 class Snapshot(object):
@@ -269,9 +298,10 @@ class Plan(object):
         caller deciding whether the configuration drifted (the role's sync on change) leaves them out."""
         return [i for i in self.changed_ids if i not in self.unverified]
 
-    def apply(self, want_diff=False, warn=None):
+    def apply(self, want_diff=False, warn=None, write=True):
         """Pass each warning to ``warn`` (e.g. ``module.warn``), write the changes (unless the client is in
-        check mode) and return the module result:
+        check mode, or ``write`` is false: the caller then writes several plans' ``changes`` at once with
+        ``SettingsApi.write``) and return the module result:
         ``changed``, ``changed_ids``, ``drift_ids``, ``unverified_ids``, ``previous`` (masked), ``changes``
         (one line per changed setting) and ``diff`` (when ``want_diff``). Ids, maps and lines are in the
         admin UI's order; values are shown as ``_reconcile.mask`` shows them (no secret, no CA certificate)."""
@@ -284,7 +314,7 @@ class Plan(object):
                       changes=describe_changes(current, changes, self.options))
         if want_diff:
             result['diff'] = diff(current, changes)
-        if changes and not self.api.client.check_mode:
+        if write and changes and not self.api.client.check_mode:
             self.api.write(changes)
         return result
 

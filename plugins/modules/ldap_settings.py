@@ -218,34 +218,15 @@ invalid:
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import ldap_settings_argument_spec
-from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import merge_raw_settings, settings_from_options
-from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import (
+    SettingsApi, desired_settings, plan_settings, settings_argument_spec as argument_spec,
+)
 
-OWNER = 'ldap_settings'
-
-
-def argument_spec():
-    spec = ldap_settings_argument_spec()
-    spec.update(
-        settings=dict(type='dict'),
-        reset_unspecified=dict(type='bool', default=False),
-        bind_password_update=dict(type='str', choices=['always', 'on_create'], default='always', no_log=False),
-    )
-    return spec
-
-
-def desired_settings(params, snapshot):
-    """``({id: value}, {id: option name})`` from the typed options and the raw ``settings`` map."""
-    desired, names = settings_from_options(params, snapshot.value('LDAP_Server_Type', 'ad'))
-    return merge_raw_settings(desired, names, params['settings'])
+__all__ = ['argument_spec', 'desired_settings']
 
 
 def run(module, client):
-    api = SettingsApi(client)
-    desired, names = desired_settings(module.params, api.snapshot)
-    plan = api.plan(desired, OWNER, reset=module.params['reset_unspecified'],
-                    secrets=module.params['bind_password_update'], options=names)
+    plan = plan_settings(SettingsApi(client), module.params)
     result = plan.apply(want_diff=module._diff, warn=module.warn)
     result['server_version'] = client.server_version_string
     return result

@@ -88,24 +88,11 @@ details:
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
-from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils._server_tests import (
-    NOT_VERIFIED_ON_8X, TEST_CONNECTION, bind_is_verified, run_test,
-)
+from ansible_collections.chatops.rocketchat.plugins.module_utils._server_tests import connection_test
 
 
 def run(module, client):
-    version = client.server_version_string
-    reply, failure = run_test(client, TEST_CONNECTION)
-    if failure is not None:
-        raise ModuleFailure('LDAP connection test failed: %s' % failure.text(), changed=False,
-                            server_version=version, **failure.to_result())
-    verified = bind_is_verified(client)
-    if not verified:
-        module.warn(NOT_VERIFIED_ON_8X % version)
-    return dict(changed=False, message=reply.get('message'), bind_verified=verified, server_version=version,
-                msg='the server connected to the directory%s' % ('' if verified else
-                                                                 ' (bind credentials not verified)'))
+    return connection_test(client, module.warn)
 
 
 def main():

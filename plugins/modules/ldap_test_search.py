@@ -142,63 +142,16 @@ invalid:
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
-from ansible_collections.chatops.rocketchat.plugins.module_utils._server_tests import (
-    TEST_CONNECTION, TEST_SEARCH, bind_is_verified, run_test,
-)
-
-
-def _wanted(params):
-    users = [dict(username=user['username'], expect=user['expect']) for user in params['users'] or []]
-    users += [dict(username=name, expect='found') for name in params['usernames'] or []]
-    return users
+from ansible_collections.chatops.rocketchat.plugins.module_utils._server_tests import search_test
 
 
 def run(module, client):
-    version = client.server_version_string
-    users = _wanted(module.params)
+    params = module.params
+    users = [dict(username=user['username'], expect=user['expect']) for user in params['users'] or []]
+    users += [dict(username=name, expect='found') for name in params['usernames'] or []]
     if not users:
         raise ModuleFailure('users, usernames: give at least one user in either', invalid=['users', 'usernames'])
-    # A failed connection would make every user look "not found" on 8.x: rule it out first.
-    _reply, failure = run_test(client, TEST_CONNECTION)
-    if failure is not None:
-        raise ModuleFailure('LDAP search test cannot run: %s' % failure.text(), changed=False,
-                            server_version=version, **failure.to_result())
-    results = []
-    for user in users:
-        reply, failure = run_test(client, TEST_SEARCH, {'username': user['username']})
-        item = dict(user)
-        if failure is None:
-            item['result'] = 'found'
-        elif failure.fatal:
-            raise ModuleFailure('LDAP search test for %r failed: %s' % (user['username'], failure.text()),
-                                changed=False, server_version=version, results=results, **failure.to_result())
-        else:
-            item.update(result='not_found', server_error=failure.code, meaning=failure.meaning)
-        item['ok'] = item['result'] == user['expect']
-        results.append(item)
-    _mark_verified(module, client, results)
-    wrong = [item for item in results if not item['ok']]
-    summary = ', '.join('%s: %s%s' % (item['username'], item['result'], '' if item['verified'] else ' (unverified)')
-                        for item in results)
-    if wrong:
-        raise ModuleFailure('unexpected LDAP search results: %s' % '; '.join(
-            '%s is %s, expected %s%s' % (item['username'], item['result'], item['expect'],
-                                         ' (%s)' % item['meaning'] if item.get('meaning') else '')
-            for item in wrong), changed=False, results=results, server_version=version)
-    return dict(changed=False, results=results, server_version=version, msg=summary)
-
-
-def _mark_verified(module, client, results):
-    """Set each result's ``verified``: before 9.0 a failed service bind also reads as "not found"."""
-    bind_proven = bind_is_verified(client) or any(item['result'] == 'found' for item in results)
-    for item in results:
-        item['verified'] = item['result'] == 'found' or bind_proven
-    unverified = [item['username'] for item in results if not item['verified']]
-    if unverified:
-        module.warn('Not found: %s. Rocket.Chat %s gives the same answer when the service bind fails (wrong bind DN '
-                    'or password), and no user of this task was found to rule that out, so the answer is unverified. '
-                    'Add a user who must exist to the task, or run chatops.rocketchat.ldap_check to test the bind.'
-                    % (', '.join(unverified), client.server_version_string))
+    return search_test(client, users, module.warn)
 
 
 def main():

@@ -183,17 +183,19 @@ def test_a_failing_phase_still_logs_out_and_writes_the_report(sandbox_clean, sla
     assert run.returncode != 0, run
     assert logins_and_logouts(sandbox) == (1, 1)
     assert 'no-such-role' in run.output
-    # the settings phase ran before the mapping failed; no sync follows a failure
-    assert stored_settings(sandbox)['LDAP_Enable'] is True and requests_to(sandbox, '/api/v1/ldap.syncNow') == []
+    # the settings and the maps are validated together before the one write: nothing was written, and no
+    # sync follows a failure
+    assert writes(sandbox) == [] and stored_settings(sandbox)['LDAP_Enable'] is False
+    assert requests_to(sandbox, '/api/v1/ldap.syncNow') == []
     text = report.read_text(encoding='utf-8')
-    assert '| %s | failed |' % WORKSPACE in text
-    assert '**Failed** in the configure phase: Group-to-role mapping: ' in text
-    assert '- roles: **failed**: ' in text and 'no-such-role' in text
-    assert '- channels, teams: not reached (the configure phase failed first)' in text
+    assert '| %s | failed | 0 | not run | not run |' % WORKSPACE in text
+    assert ('**Failed** in the configure phase: Configure and verify: role_mapping: mappings[1].roles: unknown roles'
+            in text) and '(nothing was written)' in text
+    assert '- roles: **failed**: mappings[1].roles: unknown roles' in text and 'no-such-role' in text
     assert 'A phase failed: only the changes listed below were made' in text and 'Applied:' not in text
     assert '- **%s: the configure phase failed.**' % WORKSPACE in text
-    assert '| `LDAP_Enable` | `false` | `true` |' in text
-    assert text.count('Not run: the configure phase failed first.') == 2  # server tests, sync
+    assert '`LDAP_Enable`' not in text
+    assert text.count('Not run: the configure phase failed first.') == 3  # settings, server tests, sync
     assert_no_secret(text + run.output, sandbox, slapd)
 
 
@@ -211,7 +213,9 @@ def test_a_failed_settings_phase_is_reported_with_its_message(sandbox_clean, sla
     assert settings.startswith('### Settings\n\n**Failed:** ') and 'carrier-pigeon' in settings, text
     assert 'No change.' not in text and 'Applied:' not in text
     assert '- **%s: the configure phase failed.**' % WORKSPACE in text
-    assert text.count('Not run: the configure phase failed first.') == 3  # mappings, server tests, sync
+    # the role map, given, was not reached: the settings failed first and nothing was written
+    assert '- roles: not reached (the configure phase failed first)' in text, text
+    assert text.count('Not run: the configure phase failed first.') == 2  # server tests, sync
     assert_no_secret(text + run.output, sandbox, slapd)
 
 
@@ -330,13 +334,13 @@ def test_a_workspace_without_the_licence_is_told_every_enterprise_feature_up_fro
         assert run.returncode != 0, run
         assert writes(sandbox) == []
         # one message, before anything is written, naming every Enterprise feature of the inventory
-        expected = ('ws1 has no active \'ldap-enterprise\' licence module (community edition; active modules: none), '
-                    'but the inventory asks for these Enterprise features, which the server would ignore or refuse: '
+        expected = ('the workspace has no active \'ldap-enterprise\' licence module (community edition; active modules: '
+                    'none), but the task asks for these Enterprise features, which the server would ignore or refuse: '
                     'ldap_settings.active_state, ldap_settings.background_sync, ldap_role_mapping, '
                     'ldap_channel_mapping.')
         assert expected in ' '.join(run.output.split()), run
         text = report.read_text(encoding='utf-8')
-        assert '**Failed** in the preflight phase: Fail when the workspace lacks the Enterprise licence' in text
+        assert '**Failed** in the configure phase: Configure and verify: the workspace has no active' in text
         assert requests_to(sandbox, '/api/v1/settings') == []  # the settings were not even read
 
     # licensed, the same inventory passes the check without a word about it

@@ -150,7 +150,8 @@ def test_connection_from_rocketchat_environment_variables_only(sandbox_clean, sl
     assert stored_settings(sandbox)['LDAP_Enable'] is True
     logins = requests_to(sandbox, '/api/v1/login')
     assert len(logins) == len(requests_to(sandbox, '/api/v1/logout'))
-    assert (len(logins) > 1) if login else (logins == [])
+    # one task talks to the workspace here (configure and verify, no sync): it logs in and out by itself
+    assert (len(logins) == 1) if login else (logins == [])
 
 
 

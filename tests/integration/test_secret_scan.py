@@ -76,6 +76,12 @@ def module_tasks(sandbox, slapd, key):
         {'chatops.rocketchat.ldap_settings_info': {'api_url': sandbox.url.replace('://', '://admin:%s@' % URL_PASSWORD)}},
         {'chatops.rocketchat.ldap_settings_info': dict(login, api_password='a-wrong-password')},
         {'chatops.rocketchat.ldap_settings_info': dict(login, api_totp_secret=sandbox.env['admin_totp_secret'])},
+        # the same secrets inside ldap_workspace's sections, which it checks itself (nested no_log, raw maps)
+        {'chatops.rocketchat.ldap_workspace': {'ldap_settings': with_new_password, 'verify': False}},
+        {'chatops.rocketchat.ldap_workspace': {'ldap_settings': {
+            'settings': {'LDAP_Authentication_Password': RAW_MAP_PASSWORD}}, 'verify': False}},
+        {'chatops.rocketchat.ldap_workspace': {'ldap_settings': {'connection': {'ca_cert': ca + key}},
+                                               'role_mapping': {'mappings': [{'group': 'g', 'roles': ['admin']}]}}},
     ]
 
 

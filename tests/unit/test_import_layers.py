@@ -23,7 +23,7 @@ LAYERS = (
     ('transport', 'the only I/O: HTTP to Rocket.Chat, LDAP to the directory',
      ('_client', '_directory')),
     ('services', 'one job each, over the transport',
-     ('_settings_api', '_server_tests', '_sync_report', '_sync_skipped', '_ldap_checks', '_mapping')),
+     ('_settings_api', '_server_tests', '_sync_report', '_sync_skipped', '_ldap_checks', '_mapping', '_workspace')),
     ('runner', 'options, client, fail_json: what every module shares',
      ('_connection', '_base')),
 )

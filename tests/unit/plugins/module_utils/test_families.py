@@ -1,5 +1,6 @@
 """The family declarations (_families) and what is derived from them, including the role: its variables
-(meta/argument_specs.yml) and its configure tasks pass exactly the options the modules have."""
+(meta/argument_specs.yml) take exactly the options the modules have, and its configure task passes them whole
+to ldap_workspace's sections, which check them with those modules' options."""
 import pathlib
 
 import pytest
@@ -7,6 +8,7 @@ import yaml
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _catalog as catalog
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _families as families
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _workspace as workspace
 from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import DirectorySettings, MembershipSpec
 from ansible_collections.chatops.rocketchat.plugins.module_utils._families import CHANNELS, FAMILIES, ROLES, TEAMS
 
@@ -63,14 +65,16 @@ def test_the_directory_membership_view_reads_the_family_settings(family):
 
 
 @pytest.mark.parametrize('family', FAMILIES, ids=lambda f: f.owner)
-def test_the_role_passes_every_option_of_each_mapping_module(family):
-    task = _configure_tasks()[family.owner]
+def test_the_role_passes_each_map_variable_whole_to_the_section_that_takes_its_module_options(family):
+    task = _configure_tasks()['ldap_workspace']
     variable = family.owner  # the role variable is named after the module
+    option = dict((f.owner, o) for o, f in workspace.MAPS)[family.owner]
+    assert variable in task[option] and 'ldap__selected.configure' in task[option], task[option]
+    # the section is checked with the module's own options, but ldap_settings: the task's own
     module_options = set(family.argument_spec())
-    assert set(task) == module_options, 'roles/ldap/tasks/configure.yml task %s' % family.owner
-    for option, value in task.items():
-        if option != 'ldap_settings':
-            assert value == '{{ %s.%s | default(omit) }}' % (variable, option), option
+    assert set(workspace._section_spec(option)) == module_options - {'ldap_settings'}
+    # the three variables share one declaration (argument_specs.yml's anchor): each takes every option of its
+    # module; an option of another family's is refused by the section, naming it
     role_options = set(_role_options()[variable]['options'])
     missing = module_options - {'ldap_settings'} - role_options
     assert not missing, 'meta/argument_specs.yml %s lacks %s' % (variable, sorted(missing))
@@ -85,11 +89,13 @@ def test_the_role_mapping_variables_take_no_option_that_no_module_has():
         assert not extra, '%s: %s' % (family.owner, sorted(extra))
 
 
-def test_the_role_passes_every_option_of_ldap_settings():
-    task = _configure_tasks()['ldap_settings']
+def test_the_role_passes_ldap_settings_whole_to_the_section_that_takes_the_module_options():
+    task = _configure_tasks()['ldap_workspace']
+    assert 'ldap_settings | combine(' in task['ldap_settings']
+    for variable in ('ldap_settings_reset_unspecified', 'ldap_settings_bind_password_update'):
+        assert variable in task['ldap_settings'], variable
     options = set(catalog.ldap_settings_argument_spec()) | {'settings'}
-    passed = set(option for option, value in task.items() if value == '{{ ldap_settings.%s | default(omit) }}' % option)
-    assert passed == options
+    assert set(workspace._section_spec('ldap_settings')) == options | {'reset_unspecified', 'bind_password_update'}
     assert set(_role_options()['ldap_settings']['options']) == options
 
 
