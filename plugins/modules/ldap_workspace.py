@@ -43,19 +43,19 @@ options:
   role_mapping:
     description:
       - The group-to-role map and its settings, with the options of M(chatops.rocketchat.ldap_role_mapping)
-        (without its C(ldap_settings): O(ldap_settings) is used).
+        (but its C(ldap_settings), which is O(ldap_settings) here).
       - Left out, the role map is not managed.
     type: dict
   channel_mapping:
     description:
       - The group-to-channel map and its settings, with the options of
-        M(chatops.rocketchat.ldap_channel_mapping) (without its C(ldap_settings): O(ldap_settings) is used).
+        M(chatops.rocketchat.ldap_channel_mapping) (but its C(ldap_settings), which is O(ldap_settings) here).
       - Left out, the channel map is not managed.
     type: dict
   team_mapping:
     description:
       - The group-to-team map and its settings, with the options of M(chatops.rocketchat.ldap_team_mapping)
-        (without its C(ldap_settings): O(ldap_settings) is used).
+        (but its C(ldap_settings), which is O(ldap_settings) here).
       - Left out, the team map is not managed.
     type: dict
   verify:
