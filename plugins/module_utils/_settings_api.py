@@ -207,12 +207,14 @@ class SettingsApi(object):
         return snapshot
 
     def _list_settings(self):
-        """Every ``LDAP_*`` item of ``GET /api/v1/settings`` (count=0 = all in one page; paged if the server caps it)."""
+        """Every ``LDAP_*`` item of ``GET /api/v1/settings``: count=0 asks for all in one page; a server that
+        refuses it (API_Allow_Infinite_Count off) answers its default count, and the rest is asked for at once,
+        which the server caps at API_Upper_Count_Limit (pages of 100 by default, larger where it was raised)."""
         reply = self.client.get('settings', {'count': 0})
         items = list(reply.get('settings') or [])
         total = reply.get('total') or len(items)
         while len(items) < total and reply.get('settings'):
-            reply = self.client.get('settings', {'count': 100, 'offset': len(items)})
+            reply = self.client.get('settings', {'count': total - len(items), 'offset': len(items)})
             items.extend(reply.get('settings') or [])
         return [i for i in items if i.get('_id', '').startswith(LDAP_PREFIX) and 'value' in i]
 

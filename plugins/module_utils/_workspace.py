@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_ENTERPRISE
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
@@ -73,7 +74,9 @@ def _validated(module, option):
     result = ArgumentSpecValidator(_section_spec(option)).validate(given)
     module.no_log_values.update(result._no_log_values)
     if result.error_messages:
-        raise ModuleFailure('; '.join(result.error_messages), invalid=[option])
+        # as AnsibleModule words them: an unknown option's error is only its name and the accepted ones
+        raise ModuleFailure('; '.join(('Unsupported parameters: %s' if isinstance(error, UnsupportedError) else '%s')
+                                      % error.msg for error in result.errors), invalid=[option])
     return result.validated_parameters
 
 

@@ -31,6 +31,7 @@ SYNC = 'chatops.rocketchat.ldap_sync'
 TEST_CONNECTION = 'chatops.rocketchat.ldap_test_connection'
 TEST_SEARCH = 'chatops.rocketchat.ldap_test_search'
 SESSION = 'chatops.rocketchat.session'
+WORKSPACE = 'chatops.rocketchat.ldap_workspace'
 
 Case = collections.namedtuple('Case', 'id module args expect')
 
@@ -191,6 +192,26 @@ CASES = [
     Case('test-search-no-username', TEST_SEARCH, {'users': [{'expect': 'found'}]}, ['username', 'missing']),
     # session
     Case('session-state', SESSION, {'state': 'gone'}, ['state', 'present, absent']),
+    # ldap_workspace: each section checked as its module checks it, named by the section
+    Case('workspace-settings-encryption', WORKSPACE, {'ldap_settings': {'connection': {'encryption': 'starttls'}}},
+         ['ldap_settings', 'encryption', 'plain, tls, ssl']),
+    Case('workspace-settings-port', WORKSPACE, {'ldap_settings': {'connection': {'port': 70000}}},
+         ['ldap_settings', 'connection.port', '1 to 65535']),
+    Case('workspace-settings-unknown-key', WORKSPACE, {'ldap_settings': {'conection': {'port': 389}}},
+         ['ldap_settings', 'conection', 'Unsupported parameters']),
+    Case('workspace-role-map-star', WORKSPACE, {'role_mapping': {'mappings': [{'group': '*', 'roles': ['admin']}]}},
+         ['role_mapping', 'mappings[0].group', "a group's name"]),
+    Case('workspace-role-unknown-role', WORKSPACE,
+         {'ldap_settings': {'connection': {'port': 636}},
+          'role_mapping': {'mappings': [{'group': 'staff', 'roles': ['no-such-role']}]}},
+         ['role_mapping', 'mappings[0].roles', 'unknown roles', 'nothing was written']),
+    Case('workspace-channel-option-of-another-map', WORKSPACE, {'channel_mapping': {'query': '(cn=x)'}},
+         ['channel_mapping', 'query', 'Unsupported parameters']),
+    Case('workspace-team-state', WORKSPACE, {'team_mapping': {'state': 'missing'}},
+         ['team_mapping', 'state', 'present, absent']),
+    Case('workspace-canary-expect', WORKSPACE, {'canary_users': [{'username': 'alice', 'expect': 'maybe'}]},
+         ['expect', 'found, not_found']),
+    Case('workspace-section-not-dict', WORKSPACE, {'role_mapping': 'admins'}, ['role_mapping', 'dict']),
     # connection options (any module)
     Case('connection-timeout-zero', INFO, {'timeout': 0}, ['timeout', 'positive number of seconds']),
     Case('connection-timeout-text', TEST_CONNECTION, {'timeout': 'slow'}, ['timeout', 'int']),
@@ -275,6 +296,12 @@ ROLE_CASES = [
          ['ldap_settings_bind_password_update', 'always, on_create']),
     Case('role-settings-not-dict', 'role', {'ldap_settings': ['connection']}, ['ldap_settings', 'dict']),
     Case('role-timeout', 'role', {'ldap_timeout': 0}, ['timeout', 'positive number of seconds']),
+    # a key no module has: refused, naming it (by the role's argument spec; a map's by the module, below)
+    Case('role-settings-misspelt-key', 'role', {'ldap_settings': {'user_serach': {'base_dn': 'dc=example'}}},
+         ['ldap_settings.user_serach', 'Supported parameters include']),
+    # an option of another map (the three variables share one argument spec; it was silently left out)
+    Case('role-role-map-channel-option', 'role', {'ldap_role_mapping': {'admin_user': 'rocket.cat'}},
+         ['role_mapping', 'admin_user', 'Unsupported parameters']),
 ]
 
 ALL_CASES = CASES + CREDENTIAL_CASES + TOTP_CASES + ROLE_CASES
@@ -392,7 +419,7 @@ def test_the_table_is_as_wide_as_the_issue_asks():
     modules = set(case.module for case in ALL_CASES)
     assert len(ALL_CASES) >= 80
     assert modules == {SETTINGS, INFO, ROLES, CHANNELS, TEAMS, CHECK, SYNC, TEST_CONNECTION, TEST_SEARCH,
-                       SESSION, 'role'}
+                       SESSION, WORKSPACE, 'role'}
 
 
 @pytest.mark.parametrize('case', ALL_CASES, ids=[case.id for case in ALL_CASES])

@@ -3,6 +3,8 @@ results as the separate modules, one read and one write, nothing written when an
 
 import copy
 
+import requests
+
 from tests.integration.helpers import connection_vars, run_playbook, stored_settings, writes
 
 CHANNELS = {'enabled': True, 'filter': '(&(cn=#{groupName})(memberUid=#{username}))',
@@ -156,3 +158,21 @@ def test_only_the_server_tests(sandbox_clean, slapd):
 
 def requests_to_count(sandbox, path):
     return sum(1 for r in sandbox.requests() if r['path'] == path)
+
+
+def test_a_server_that_refuses_count_0_is_read_in_as_few_pages_as_it_allows(sandbox_clean, slapd):
+    sandbox = sandbox_clean
+    upper = 1000
+    body = {'settings': [{'_id': 'API_Allow_Infinite_Count', 'value': False},
+                         {'_id': 'API_Upper_Count_Limit', 'value': upper}]}
+    requests.post(sandbox.url + '/api/v1/settings', json=body, headers=sandbox.admin_headers,
+                  timeout=30).raise_for_status()
+    total = requests.get(sandbox.url + '/api/v1/settings', params={'count': 1}, headers=sandbox.admin_headers,
+                         timeout=30).json()['total']
+    assert total > 100  # else nothing is paged
+    result, playbook = run(sandbox, {'ldap_settings': desired(slapd)['ldap_settings'], 'verify': False}, check=True)
+    assert result['changed'] is True and 'LDAP_Enable' in result['settings']['changed_ids'], playbook
+    reads = [r for r in sandbox.requests() if r['path'] == '/api/v1/settings']
+    # the default page, then the rest in pages of API_Upper_Count_Limit
+    default_count = 50
+    assert len(reads) == 1 + -(-(total - default_count) // upper), [r.get('query') for r in reads]
