@@ -42,7 +42,7 @@ from _bench import (  # noqa: E402
 # Task actions that run in the controller only (no module process).
 CONTROLLER_ACTIONS = {"debug", "set_fact", "assert", "fail", "meta", "include_tasks", "import_tasks", "include_vars",
                       "validate_argument_spec", "set_stats",
-                      "include_role", "import_role", "bench_get", "bench_reads_action"}
+                      "include_role", "import_role", "bench_get", "bench_reads_action", "ldap_report_file"}
 MEASURES = ("floor", "apply", "no-op", "drift", "drift PAT", "proto module", "proto action")
 PROTOTYPE = """- hosts: rocketchat
   gather_facts: false

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Fail unless meta/runtime.yml's action group lists exactly the modules in plugins/modules.
+"""Fail unless meta/runtime.yml's action group lists exactly the modules in plugins/modules that talk to
+Rocket.Chat: all but those run by a controller-side action of the same name (plugins/action/), which take no
+connection options.
 
 `module_defaults: group/chatops.rocketchat.rocketchat` is how users set the connection once; a
 module missing from the group silently ignores those defaults. Run with a venv's Python (PyYAML).
@@ -21,6 +23,8 @@ def main():
         name[:-3] for name in os.listdir(modules_dir)
         if name.endswith(".py") and not name.startswith("_")
     } if os.path.isdir(modules_dir) else set()
+    actions_dir = os.path.join(ROOT, "plugins", "action")
+    modules -= {name[:-3] for name in os.listdir(actions_dir)} if os.path.isdir(actions_dir) else set()
     problems = ["module %s is not in the action group %s" % (name, GROUP) for name in sorted(modules - group)]
     problems += ["action group %s lists %s, which is not a module" % (GROUP, name) for name in sorted(group - modules)]
     for problem in problems:

@@ -18,9 +18,6 @@ from collections import OrderedDict
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import (
     LDAP_ENTERPRISE, SETTINGS, in_admin_ui_order, option_of,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
-    DEFAULTS as DIRECTORY_SETTING_DEFAULTS, DirectoryError, DirectorySettings, missing_groups, split_list,
-)
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure, RocketChatError
 from ansible_collections.chatops.rocketchat.plugins.module_utils._families import CHANNELS, ROLES, TEAMS
 from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import (
@@ -28,7 +25,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._maps import (
     describe_diff, desired_settings, diff_maps, dn_group_warnings, maps_equal, normalize_entries,
     parse_stored_map, plan_map, render_map, serialize_map, team_main_room_warning, unique, unsafe_in_filter,
 )
-from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE
+from ansible_collections.chatops.rocketchat.plugins.module_utils._reconcile import UNREADABLE, split_list
 from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
 
 
@@ -261,6 +258,10 @@ class _Run:
 
     def validate_groups(self, groups):
         """Every declared group exists in the directory, looked up with the settings this run leaves."""
+        # Imported here: ldap3 is a quarter of a mapping run's start-up, and only this search needs it.
+        from ansible_collections.chatops.rocketchat.plugins.module_utils._directory import (
+            DEFAULTS as DIRECTORY_SETTING_DEFAULTS, DirectoryError, DirectorySettings, missing_groups,
+        )
         family = self.family
         values = dict((i, self.snapshot.value(i)) for i in DIRECTORY_SETTING_DEFAULTS)
         values.update(self.candidate)

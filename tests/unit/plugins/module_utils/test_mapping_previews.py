@@ -5,6 +5,7 @@ from collections import OrderedDict
 import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.chatops.rocketchat.plugins.module_utils import _directory as directory
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _mapping as mapping
 from ansible_collections.chatops.rocketchat.plugins.module_utils import _maps as maps
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
@@ -149,7 +150,7 @@ def searched(monkeypatch):
     def fake_missing_groups(settings, base_dn, template, groups):
         calls.append(dict(settings=settings, base_dn=base_dn, template=template, groups=groups))
         return []
-    monkeypatch.setattr(mapping, 'missing_groups', fake_missing_groups)
+    monkeypatch.setattr(directory, 'missing_groups', fake_missing_groups)
     return calls
 
 
@@ -216,7 +217,7 @@ def test_a_failed_search_says_which_settings_it_used_and_hides_the_password(monk
 
     def refused(settings, base_dn, template, groups):
         raise DirectoryError('bind', 'invalid credentials for cn=svc with %s' % PASSWORD)
-    monkeypatch.setattr(mapping, 'missing_groups', refused)
+    monkeypatch.setattr(directory, 'missing_groups', refused)
     snapshot = saved(LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org')
     run = prepared_run(ROLES, {'ldap_settings': ROLE_VARIABLE}, snapshot)
     with pytest.raises(ModuleFailure) as err:
@@ -337,7 +338,7 @@ def test_each_module_says_how_the_server_reads_group_names(spec, params, fragmen
 
 def test_the_dn_warning_survives_the_failure_of_validate_groups(monkeypatch):
     dn = 'cn=admins,ou=groups,dc=example,dc=org'
-    monkeypatch.setattr(mapping, 'missing_groups', lambda settings, base_dn, template, groups: list(groups))
+    monkeypatch.setattr(directory, 'missing_groups', lambda settings, base_dn, template, groups: list(groups))
     run = prepared_run(ROLES, {}, saved(LDAP_Sync_User_Data_Roles_BaseDN='ou=groups,dc=example,dc=org'))
     run.warn_dn_groups(OrderedDict([(dn, ('admin',))]))
     with pytest.raises(ModuleFailure) as err:

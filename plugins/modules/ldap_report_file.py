@@ -1,0 +1,65 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the chatops.rocketchat collection
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: ldap_report_file
+short_description: Write a report file on the controller, without a module process
+version_added: 0.1.0
+description:
+  - Writes O(content) to O(path) on the machine that runs Ansible, whatever the task's host or C(delegate_to)
+    (an action plugin: it runs in the controller). The file is replaced at once (a new file renamed over the old
+    one), so a reader never sees half of it.
+  - The role C(chatops.rocketchat.ldap) writes its report with it. C(ansible.builtin.copy) would do the same with two
+    module processes (C(stat), then C(copy)), about as long as managing one workspace.
+  - Reports C(changed) when the content or the mode differ from the file's.
+author:
+  - chatops.rocketchat contributors (@chatops-rocketchat)
+options:
+  path:
+    description: The file to write on the controller; its directory must exist.
+    type: path
+    required: true
+  content:
+    description: The text to write (UTF-8).
+    type: str
+    required: true
+  mode:
+    description: The file's permissions, as an octal string.
+    type: str
+    default: '0644'
+attributes:
+  check_mode:
+    description: Can run in check mode and report what would change without changing it.
+    support: full
+    details: In check mode the file is not written (the role's report task sets C(check_mode=false) to write it anyway).
+  diff_mode:
+    description: Would return details on what has changed in diff mode.
+    support: none
+  action:
+    description: Runs in the controller.
+    support: full
+notes:
+  - Not in the action group C(chatops.rocketchat.rocketchat): it takes no connection options.
+'''
+
+EXAMPLES = r'''
+- name: Keep the run's report next to the playbook
+  chatops.rocketchat.ldap_report_file:
+    path: "{{ playbook_dir }}/rocketchat-ldap-report.md"
+    content: "{{ report_markdown }}"
+    mode: "0600"
+'''
+
+RETURN = r'''
+path:
+  description: The file written (an absolute path).
+  returned: always
+  type: str
+  sample: /home/ops/rocketchat-ldap-report.md
+'''
