@@ -13,7 +13,7 @@ short_description: Write a report file on the controller, without a module proce
 version_added: 0.1.0
 description:
   - Writes O(content) to O(path) on the machine that runs Ansible, whatever the task's host or C(delegate_to)
-    (an action plugin: it runs in the controller). The file is replaced at once (a new file renamed over the old
+    (an action plugin, which runs in the controller). The file is replaced at once (a new file renamed over the old
     one), so a reader never sees half of it.
   - The role C(chatops.rocketchat.ldap) writes its report with it. C(ansible.builtin.copy) would do the same with two
     module processes (C(stat), then C(copy)), about as long as managing one workspace.
@@ -45,7 +45,7 @@ attributes:
     description: Runs in the controller.
     support: full
 notes:
-  - Not in the action group C(chatops.rocketchat.rocketchat): it takes no connection options.
+  - Not in the action group C(chatops.rocketchat.rocketchat), since it takes no connection options.
 '''
 
 EXAMPLES = r'''
