@@ -199,14 +199,16 @@ _value:
         sync:
           description:
             - C(state) - V(synced), V(would_run), V(failed) (with C(msg)), V(not_run) (with C(not_run)) or
-              V(not_needed); C(status) (the short text for a table); for a sync that ran C(summary), C(created),
-              C(created_more), C(lines), C(skipped), C(skipped_count), C(skipped_more) and C(skipped_note).
+              V(not_needed); C(status) (the short text for a table); for a sync that ran C(summary) (the counts of
+              RV(chatops.rocketchat.ldap_sync#module:summary), V({}) without its report), C(summary_text) (the same in one line, as the module's C(msg); empty without the report),
+              C(created), C(created_more), C(lines), C(skipped), C(skipped_count), C(skipped_more) and C(skipped_note).
           type: dict
 '''
 
 import json
 
 from ansible_collections.chatops.rocketchat.plugins.filter.ldap_drift import MAP_KINDS, _result, ldap_drift, map_drift, settings_drift_ids
+from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_report import SUMMARY_KEYS, summary_line
 
 # The role's phases in the order they run; login is the role's one login, before all of them.
 PHASES = ('login', 'preflight', 'configure', 'verify', 'sync')
@@ -352,7 +354,10 @@ class _Workspace(object):
         result = self.results['sync']
         wanted = bool(self.item.get('sync_wanted'))
         if result.get('synced'):
-            model = dict(state='synced', status=result.get('summary') or 'ran', summary=result.get('summary') or '')
+            summary = _result(result.get('summary'))
+            # the module's counts, and the line it gives as msg (not taken from msg: a failed sync's msg is the error)
+            text = summary_line(summary) if all(key in summary for key in SUMMARY_KEYS) else ''
+            model = dict(state='synced', status=text or 'ran', summary=summary, summary_text=text)
             model.update(self.sync_details(_result(result.get('report'))))
             return model
         if wanted and self.check_mode:

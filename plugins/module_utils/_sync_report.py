@@ -185,16 +185,30 @@ def add_skipped(report, skipped, note=None, limit=LIST_LIMIT):
     return report
 
 
+# The counts of ``summary``: the report's totals (of all users, not only the named ones).
+SUMMARY_KEYS = ("created", "updated", "deactivated", "reactivated", "removed", "roles_added", "roles_removed",
+                "users_before", "users_after")
+
+
 def summarize(report):
-    """One line for the task output (the names are in the report, not here)."""
-    t = report["totals"]
+    """The counts of a report (``ldap_sync``'s ``summary``): ``SUMMARY_KEYS`` from its totals and, when the
+    skipped users were searched for (``add_skipped``), ``skipped``: their number, None when not determined."""
+    summary = dict((key, report["totals"][key]) for key in SUMMARY_KEYS)
+    if "skipped_count" in report:
+        summary["skipped"] = report["skipped_count"]
+    return summary
+
+
+def summary_line(summary):
+    """A ``summary`` (see ``summarize``) in one line, for the task's ``msg`` and the role's report; names
+    no user (the names are in the report)."""
     line = ("%d created, %d updated, %d deactivated, %d reactivated; %d roles added, %d removed "
             "(%d users before, %d after)"
-            % (t["created"], t["updated"], t["deactivated"], t["reactivated"], t["roles_added"],
-               t["roles_removed"], t["users_before"], t["users_after"]))
-    if "skipped_count" in report:
-        if report["skipped_count"] is None:
+            % (summary["created"], summary["updated"], summary["deactivated"], summary["reactivated"],
+               summary["roles_added"], summary["roles_removed"], summary["users_before"], summary["users_after"]))
+    if "skipped" in summary:
+        if summary["skipped"] is None:
             line += "; skipped users not determined"
         else:
-            line += "; %d skipped" % report["skipped_count"]
+            line += "; %d skipped" % summary["skipped"]
     return line

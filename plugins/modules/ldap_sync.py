@@ -91,9 +91,14 @@ EXAMPLES = r'''
     api_token: "{{ rocketchat_token }}"
   register: sync
 
-- name: Show the summary
+- name: Show what it changed
   ansible.builtin.debug:
-    msg: "{{ sync.summary }}; new roles: {{ sync.report.roles_added }}"
+    msg: "{{ sync.msg }}; new roles: {{ sync.report.roles_added }}"
+
+- name: Stop when the sync deactivated more than a few users
+  ansible.builtin.assert:
+    that: sync.summary.deactivated <= 5
+    fail_msg: "The sync deactivated {{ sync.summary.deactivated }} users: {{ sync.report.deactivated }}"
 
 - name: Turn Background Sync on if needed, then sync
   chatops.rocketchat.ldap_sync:
@@ -244,15 +249,53 @@ report:
     totals: {"users_before": 3, "users_after": 4, "created": 1, "updated": 1, "deactivated": 0,
              "reactivated": 0, "removed": 0, "roles_added": 1, "roles_removed": 0}
 summary:
-  description: The report in one line (counts only; the names are in RV(report)).
+  description:
+    - What the sync changed, in counts (of all users, not only the ones RV(report) names); the one-line text is
+      RV(msg).
+    - A dict of counts as in the other modules (M(chatops.rocketchat.ldap_check) counts its checks by status).
+  returned: when a sync ran with O(report=true)
+  type: dict
+  contains:
+    created:
+      description: Users the sync created.
+      type: int
+    updated:
+      description: Users whose username, name, e-mails, active state, LDAP link or roles changed.
+      type: int
+    deactivated:
+      description: Users the sync deactivated.
+      type: int
+    reactivated:
+      description: Users the sync reactivated.
+      type: int
+    removed:
+      description: Users that no longer exist after the sync.
+      type: int
+    roles_added:
+      description: Roles added, over all users.
+      type: int
+    roles_removed:
+      description: Roles removed, over all users.
+      type: int
+    users_before:
+      description: Users before the sync.
+      type: int
+    users_after:
+      description: Users after the sync.
+      type: int
+    skipped:
+      description:
+        - Directory users the sync skipped (RV(report.skipped_count)); V(null) when that could not be determined.
+      returned: with O(report_skipped=true)
+      type: int
+  sample: {"created": 1, "updated": 1, "deactivated": 0, "reactivated": 0, "removed": 0, "roles_added": 1,
+           "roles_removed": 0, "users_before": 3, "users_after": 4, "skipped": 1}
+msg:
+  description: RV(summary) in one line (counts only; the names are in RV(report)).
   returned: when a sync ran with O(report=true)
   type: str
   sample: >-
     1 created, 1 updated, 0 deactivated, 0 reactivated; 1 roles added, 0 removed (3 users before, 4 after); 1 skipped
-msg:
-  description: The same line as RV(summary).
-  returned: when a sync ran with O(report=true)
-  type: str
 '''
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
@@ -260,7 +303,7 @@ from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import LDAP_ENTERPRISE
 from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import SettingsApi
 from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_report import (
-    accepts_fields, add_skipped, compare, list_users, snapshot, summarize,
+    accepts_fields, add_skipped, compare, list_users, snapshot, summarize, summary_line,
 )
 from ansible_collections.chatops.rocketchat.plugins.module_utils._sync_skipped import PASSWORD, SyncSearchCut, find_skipped
 
@@ -334,12 +377,11 @@ def run(module, client):
         try:
             skipped, note = find_skipped(settings.values, after.values(), redact=client.redact, warn=module.warn)
         except SyncSearchCut as exc:
-            summary = summarize(report)
-            result.update(changed=enable or report.pop('changed'), report=report, summary=summary)
+            result.update(changed=enable or report.pop('changed'), report=report, summary=summarize(report))
             raise ModuleFailure(str(exc), **result)
         add_skipped(report, skipped, note)
     summary = summarize(report)
-    result.update(changed=enable or report.pop('changed'), report=report, summary=summary, msg=summary)
+    result.update(changed=enable or report.pop('changed'), report=report, summary=summary, msg=summary_line(summary))
     return result
 
 

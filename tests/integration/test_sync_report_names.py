@@ -28,8 +28,11 @@ def test_the_report_names_created_users_and_the_user_without_e_mail_the_sync_ski
     assert report['omitted'] == dict((key, 0) for key in (
         'created', 'updated', 'deactivated', 'reactivated', 'removed', 'roles_changed', 'roles_added',
         'roles_removed', 'skipped'))
-    # The one-line summary and msg carry counts only, never the names.
-    assert result['summary'] == result['msg'] and result['msg'].endswith('; 1 skipped')
+    # summary and msg (the same in one line) carry counts only, never the names.
+    assert result['summary'] == {'created': 31, 'updated': 0, 'deactivated': 0, 'reactivated': 0, 'removed': 0,
+                                 'roles_added': 0, 'roles_removed': 0, 'users_before': 3, 'users_after': 34,
+                                 'skipped': 1}
+    assert result['msg'].endswith('(3 users before, 34 after); 1 skipped')
     assert result['msg'].startswith('31 created, 0 updated') and 'oscar' not in result['msg']
     assert secret not in run.output and secret not in json.dumps(run.results)
 

@@ -248,16 +248,30 @@ def test_a_sync_that_ran_is_summed_up():
                   roles_changed=[dict(username='r1', added=['admin'], removed=['user'])],
                   skipped=[dict(dn='cn=s', reason='no mail')], skipped_count=3,
                   omitted=dict(created=5, deactivated=2, skipped=2))
-    model = workspace(sync_wanted=True, sync=dict(changed=True, synced=True, summary='2 created', report=report))['sync']
-    assert model['state'] == 'synced' and model['status'] == '2 created'
+    summary = dict(created=7, updated=0, deactivated=3, reactivated=0, removed=1, roles_added=1, roles_removed=1,
+                   users_before=10, users_after=16, skipped=3)
+    model = workspace(sync_wanted=True, sync=dict(changed=True, synced=True, summary=summary, report=report,
+                                                  msg='not read'))['sync']
+    line = '7 created, 0 updated, 3 deactivated, 0 reactivated; 1 roles added, 1 removed (10 users before, 16 after); 3 skipped'
+    assert model['state'] == 'synced' and model['status'] == line and model['summary_text'] == line
+    assert model['summary'] == summary  # the module's counts, as preflight's summary is ldap_check's
     assert model['created'] == [dict(username='u1', roles=['user'], active=True),
                                 dict(username='u2', roles=[], active=False)]
     assert model['created_more'] == 5
     assert model['lines'] == ['Deactivated: d1 and 2 more.', 'Removed: x.', 'Roles changed: r1 (+admin, -user).']
     assert (model['skipped'], model['skipped_count'], model['skipped_more']) == ([dict(user='cn=s', reason='no mail')], 3, 2)
     assert model['skipped_unknown'] is False
-    unknown = workspace(sync=dict(synced=True, summary='s', report=dict(skipped_count=None, skipped_note='why')))['sync']
+    unknown = workspace(sync=dict(synced=True, summary=dict(summary, skipped=None),
+                                  report=dict(skipped_count=None, skipped_note='why')))['sync']
     assert unknown['skipped_unknown'] is True and unknown['skipped_note'] == 'why'
+    assert unknown['summary_text'].endswith('after); skipped users not determined')
+    # report: false gives no counts: the table says the sync ran, the template 'A sync ran.'
+    bare = workspace(sync=dict(synced=True, changed=True))['sync']
+    assert (bare['status'], bare['summary'], bare['summary_text'], bare['created']) == ('ran', {}, '', [])
+    # a sync whose search the size limit cut (failed, with the report): the counts, not the error message
+    cut = workspace(sync=dict(synced=True, failed=True, msg='LDAP_Search_Size_Limit ...',
+                              summary=dict(summary, skipped=None)))['sync']
+    assert cut['status'].startswith('7 created') and 'Size_Limit' not in cut['summary_text']
     assert workspace()['sync'] == dict(state='not_needed', status='not needed')
 
 
@@ -276,7 +290,7 @@ def test_the_runs_outcome(items, outcome):
 
 def test_the_run_sums_changes_and_syncs_and_lists_failures_and_phases():
     run = ldap_report([
-        item(phases=['sync'], sync=dict(synced=True, summary='1 created')),
+        item(phases=['sync'], sync=dict(synced=True, summary=dict(created=1))),
         item(workspace='ws2', phases=['preflight', 'verify'], settings=settings_result(['LDAP_Host', 'LDAP_Port'])),
         item(workspace='ws3', phases=['sync'], failure='Stop when the login failed: 401', failed_phase='login')])
     assert run['changes'] == 2 and run['synced'] == 1 and run['failed'] == ['ws3']

@@ -43,7 +43,7 @@ def test_created_updated_deactivated_and_roles_per_user():
                                        {"username": "bob", "added": [], "removed": ["leader"]}]
     assert set(report["omitted"].values()) == {0}
     assert report["changed"] is True
-    assert sync_report.summarize(report).startswith("1 created, 2 updated, 1 deactivated")
+    assert sync_report.summary_line(sync_report.summarize(report)).startswith("1 created, 2 updated, 1 deactivated")
 
 
 def test_reactivated_and_removed_users():
@@ -140,7 +140,9 @@ def test_skipped_users_are_named_bounded_and_counted_in_the_summary():
     assert [s["username"] for s in report["skipped"]] == ["u%02d" % i for i in range(1, 51)]
     assert report["skipped_count"] == 55 and report["omitted"]["skipped"] == 5 and "skipped_note" not in report
     summary = sync_report.summarize(report)
-    assert summary.endswith("(3 users before, 3 after); 55 skipped") and "u01" not in summary
+    assert summary["skipped"] == 55
+    line = sync_report.summary_line(summary)
+    assert line.endswith("(3 users before, 3 after); 55 skipped") and "u01" not in line
 
 
 def test_undetermined_skipped_users_are_said_so_not_reported_as_none():
@@ -148,7 +150,27 @@ def test_undetermined_skipped_users_are_said_so_not_reported_as_none():
     sync_report.add_skipped(report, None, "skipped users could not be determined: the directory could not be reached")
     assert report["skipped"] == [] and report["skipped_count"] is None
     assert report["skipped_note"].startswith("skipped users could not be determined")
-    assert sync_report.summarize(report).endswith("; skipped users not determined")
+    assert sync_report.summarize(report)["skipped"] is None
+    assert sync_report.summary_line(sync_report.summarize(report)).endswith("; skipped users not determined")
     # without the directory search the summary says nothing about skipped users
     plain = sync_report.compare(sync_report.snapshot(BEFORE), sync_report.snapshot(BEFORE))
     assert "skipped" not in sync_report.summarize(plain)
+    assert "skipped" not in sync_report.summary_line(sync_report.summarize(plain))
+
+
+def test_the_summary_counts_every_user_of_the_totals_and_its_line_names_none():
+    before = [user("a%03d" % i, "old%03d" % i, roles=("user", "bot")) for i in range(60)]
+    after = [user("a%03d" % i, "old%03d" % i, roles=("user", "admin"), active=i % 2 == 0) for i in range(1, 60)]
+    after += [user("n%03d" % i, "new%03d" % i) for i in range(70)]
+    report = sync_report.compare(sync_report.snapshot(before), sync_report.snapshot(after))
+    summary = sync_report.summarize(report)
+    # one type for summary across the modules: a dict of counts (ldap_check's counts statuses)
+    assert summary == {"created": 70, "updated": 59, "deactivated": 30, "reactivated": 0, "removed": 1,
+                       "roles_added": 59, "roles_removed": 59, "users_before": 60, "users_after": 129}
+    assert all(type(count) is int for count in summary.values())
+    assert set(summary) == set(sync_report.SUMMARY_KEYS) and set(summary) <= set(report["totals"])
+    assert len(report["created"]) == 50  # the lists are bounded, the counts are not
+    assert sync_report.summary_line(summary) == ("70 created, 59 updated, 30 deactivated, 0 reactivated; "
+                                                 "59 roles added, 59 removed (60 users before, 129 after)")
+    sync_report.add_skipped(report, [{"username": "zed", "dn": "uid=zed,dc=x", "reason": "no e-mail attribute"}])
+    assert sync_report.summarize(report) == dict(summary, skipped=1)

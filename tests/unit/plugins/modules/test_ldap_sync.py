@@ -74,8 +74,11 @@ def test_a_reported_sync_lists_every_user_in_one_request_before_and_after(http, 
     assert result['changed'] is True and result['synced'] is True
     assert result['report']['created'] == [{'username': 'bob', 'roles': ['user'], 'active': True}]
     assert result['report']['roles_changed'] == [{'username': 'alice', 'added': ['admin'], 'removed': []}]
-    assert result['summary'] == '1 created, 1 updated, 0 deactivated, 0 reactivated; 1 roles added, 0 removed ' \
-                                '(2 users before, 3 after)'
+    # summary: counts, as ldap_check's; msg: the same in one line
+    assert result['summary'] == {'created': 1, 'updated': 1, 'deactivated': 0, 'reactivated': 0, 'removed': 0,
+                                 'roles_added': 1, 'roles_removed': 0, 'users_before': 2, 'users_after': 3}
+    assert result['msg'] == '1 created, 1 updated, 0 deactivated, 0 reactivated; 1 roles added, 0 removed ' \
+                            '(2 users before, 3 after)'
 
 
 def test_a_server_that_refuses_count_0_is_read_in_large_pages_and_9_0_gets_no_fields(http, make_client):
