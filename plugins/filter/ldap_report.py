@@ -200,7 +200,8 @@ _value:
           description:
             - C(state) - V(synced), V(would_run), V(failed) (with C(msg)), V(not_run) (with C(not_run)) or
               V(not_needed); C(status) (the short text for a table); for a sync that ran C(summary) (the counts of
-              RV(chatops.rocketchat.ldap_sync#module:summary), V({}) without its report), C(summary_text) (the same in one line, as the module's C(msg); empty without the report),
+              RV(chatops.rocketchat.ldap_sync#module:summary), V({}) without its report), C(summary_text) (the same in
+              one line, as the module's C(msg); empty without the report),
               C(created), C(created_more), C(lines), C(skipped), C(skipped_count), C(skipped_more) and C(skipped_note).
           type: dict
 '''
