@@ -20,14 +20,32 @@ description:
     done and RV(logged_in) is false; keep using the token as before.
   - The result holds a live login token, so the task must have C(no_log) set to V(true); the module
     fails otherwise.
-  - Logging in and out changes no setting, so C(changed) is always false and both states run in
-    check mode too.
+  - "This module changes the server's state: a login (O(state=present)) creates a login token for the user on the
+    server (Rocket.Chat stores it with the user's login tokens, as for a login in the web client), and a logout
+    (O(state=absent)) deletes that token. Workspace settings, users and roles stay as they are."
+  - It does so in check mode as well, for both states, because the tasks after it need a token that works. In a
+    run with C(--check), the other modules still read the workspace with that token to report what they would
+    change. Log out at the end of the play (also in check mode) so that no token is left behind.
+  - C(changed) is always V(false), in check mode too. It tells whether the workspace's configuration changed, and
+    a login token is not configuration; RV(logged_in) tells whether a login or a logout was done.
   - The role C(chatops.rocketchat.ldap) uses this module to log in once per workspace.
 author:
   - chatops.rocketchat contributors (@chatops-rocketchat)
 extends_documentation_fragment:
   - chatops.rocketchat.connection
-  - chatops.rocketchat.connection.READ_ONLY
+attributes:
+  check_mode:
+    description: Can run in check mode and return the same result as a normal run.
+    support: full
+    details: Logs in or out in check mode too (a login token is created or deleted on the server), because later tasks need the token.
+  diff_mode:
+    description: Would return details on what has changed in diff mode.
+    support: none
+  action_group:
+    description: Use C(group/chatops.rocketchat.rocketchat) in C(module_defaults) to set the connection options.
+    support: full
+    membership:
+      - chatops.rocketchat.rocketchat
 options:
   state:
     description:
@@ -100,7 +118,8 @@ def run(module, client):
         if not params['api_token']:
             raise ModuleFailure('state=absent logs out a token: give api_user_id and api_token.')
         try:
-            client.post('logout', read_only=True)  # logging out changes no setting: allowed in check mode
+            # read_only=True: sent in check mode too, as the login that created the token was.
+            client.post('logout', read_only=True)
         except RocketChatError as exc:
             # The play's work is done; a failed logout must not stop what follows it (the role's report).
             module.warn('Logout failed, so the login token stays valid until it expires: %s' % exc)
@@ -108,7 +127,8 @@ def run(module, client):
         return dict(changed=False, logged_in=True)
     if params['api_token']:
         return dict(changed=False, logged_in=False)
-    # The token outlives this run: run_module's close() must not log it out.
+    # The token outlives this run: run_module's close() must not log it out. A login in check mode too:
+    # the later tasks of a --check run read the workspace with it.
     user_id, token = client.detach_login()
     return dict(changed=False, logged_in=True, user_id=user_id, token=token)
 
