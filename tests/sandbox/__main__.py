@@ -99,6 +99,7 @@ def start(args):
         rc_args = sandbox_args(ready_file=state_dir / "rocketchat.json", version=args.version,
                                license=args.license, two_factor=args.two_factor, rate_limiter=args.rate_limiter,
                                mask_secrets=args.mask_secrets,
+                               allow_unsafe_query_and_fields=args.allow_unsafe_query_and_fields,
                                blocked=_split(args.blocked), hidden=_split(args.hidden), overwrite=overwrite)
         _process, rc_info = spawn(rc_args, state_dir / "rocketchat.log", state_dir / "rocketchat.json", timeout=30)
     except LaunchError as exc:
@@ -175,6 +176,9 @@ def main(argv=None):
     start_parser.add_argument("--rate-limiter", action="store_true")
     start_parser.add_argument("--mask-secrets", action="store_true",
                               help='secret/password settings read as "" plus hasValue (develop behaviour)')
+    start_parser.add_argument("--allow-unsafe-query-and-fields", action="store_true",
+                              help="like env ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true (7.x/8.x): users.list "
+                                   "reads `fields` and `query`")
     source = start_parser.add_mutually_exclusive_group()
     source.add_argument("--flavour", choices=["openldap", "ad", "large", "samba-ad", "samba-ad-large"],
                         default="openldap",

@@ -35,6 +35,9 @@ def parse_args(argv=None):
     parser.add_argument("--rate-limiter", action="store_true", default=None)
     parser.add_argument("--mask-secrets", action="store_true", default=None,
                         help='secret/password settings read as "" plus hasValue (develop, contract section 5.8)')
+    parser.add_argument("--allow-unsafe-query-and-fields", action="store_true", default=None,
+                        help="like env ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true (7.x/8.x): users.list "
+                             "reads `fields` and `query` (contract section 7.3)")
     parser.add_argument("--blocked", action="append", help="ID,ID (like SETTINGS_BLOCKED)")
     parser.add_argument("--hidden", action="append", help="ID,ID (like SETTINGS_HIDDEN)")
     parser.add_argument("--overwrite", action="append", metavar="ID=VALUE",
@@ -51,7 +54,8 @@ def options_from_args(args):
             options.update(json.load(handle))
     for key, value in (("version", args.rc_version), ("license", args.license),
                        ("two_factor", args.two_factor), ("rate_limiter", args.rate_limiter),
-                       ("mask_secrets", args.mask_secrets)):
+                       ("mask_secrets", args.mask_secrets),
+                       ("allow_unsafe_query_and_fields", args.allow_unsafe_query_and_fields)):
         if value is not None:
             options[key] = value
     if args.blocked:

@@ -81,7 +81,7 @@ def pid_alive(pid):
 
 
 def sandbox_args(port=0, *, ready_file, version=None, license=None, two_factor=None, rate_limiter=False,
-                 mask_secrets=False, blocked=(), hidden=(), overwrite=None):
+                 mask_secrets=False, allow_unsafe_query_and_fields=False, blocked=(), hidden=(), overwrite=None):
     args = ["tests.sandbox.rocketchat", "--port", str(port), "--ready-file", str(ready_file)]
     for flag, value in (("--version", version), ("--license", license), ("--two-factor", two_factor)):
         if value:
@@ -90,6 +90,8 @@ def sandbox_args(port=0, *, ready_file, version=None, license=None, two_factor=N
         args.append("--rate-limiter")
     if mask_secrets:
         args.append("--mask-secrets")
+    if allow_unsafe_query_and_fields:
+        args.append("--allow-unsafe-query-and-fields")
     if blocked:
         args += ["--blocked", ",".join(blocked)]
     if hidden:

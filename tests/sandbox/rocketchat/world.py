@@ -48,6 +48,9 @@ DEFAULT_OPTIONS = {
     # develop's secret masking (contract §5.8/§11: where it is wired in is unconfirmed, so off by default):
     # REST reads of secret/password settings answer "" plus hasValue, "" never overwrites a stored secret
     "mask_secrets": False,
+    # env ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true (7.x/8.x, read by parseJsonQuery at every request): list
+    # routes read `fields` and `query`; off (the default), they are ignored. 9.0 has no such variable (contract §7.3).
+    "allow_unsafe_query_and_fields": False,
 }
 
 
@@ -65,6 +68,7 @@ def _merge_options(base, changes):
     version_band(merged["version"])
     merged["rate_limiter"] = bool(merged["rate_limiter"])
     merged["mask_secrets"] = bool(merged["mask_secrets"])
+    merged["allow_unsafe_query_and_fields"] = bool(merged["allow_unsafe_query_and_fields"])
     for key in ("blocked", "hidden", "custom_roles"):
         if isinstance(merged[key], str):
             merged[key] = [v for v in merged[key].split(",") if v]
