@@ -98,10 +98,7 @@ class _Run(object):
     def fail(self, exc, section, option, phase):
         """Fail the module with ``exc`` of the section at ``section`` (a key path), named by ``option``; a section
         failing while the sections are planned (``option`` given) has kept every section from being written."""
-        target = self.result
-        for key in section[:-1]:
-            target = target[key]
-        target[section[-1]] = dict(exc.extra, failed=True, msg=exc.msg)
+        self.put(section, dict(exc.extra, failed=True, msg=exc.msg))
         extra = dict(self.result, failed_phase=phase)
         extra.update((key, value) for key, value in exc.extra.items() if key not in self.result)
         extra['changed'] = bool(exc.extra.get('changed')) or self.result['changed']
@@ -178,10 +175,14 @@ class _Run(object):
                 raise ModuleFailure(exc.msg, **dict(self.result, **dict(exc.extra, failed_phase='configure')))
         self.result['changed'] = bool(changes)
         for key, result, _plan in planned:
-            target = self.result
-            for part in key[:-1]:
-                target = target[part]
-            target[key[-1]] = result
+            self.put(key, result)
+
+    def put(self, key, result):
+        """Set the result of the section at ``key`` (a path: ``('settings',)``, ``('mappings', 'roles')``)."""
+        target = self.result
+        for part in key[:-1]:
+            target = target[part]
+        target[key[-1]] = result
 
     def verify(self):
         try:
