@@ -68,14 +68,21 @@ playbook() {
 # The summary table at the top of the Markdown report.
 report_table() { sed -n '/^| Workspace/,/^$/p' "$REPORT" | sed 's/^/   /'; }
 
-# users URL: the workspace's LDAP users with their roles (REST API, as an administrator).
+# users URL: the workspace's LDAP users with their roles (REST API, as an administrator). Rocket.Chat's
+# users.list lists username and roles but not whether a user comes from LDAP (no `ldap`, no `services`):
+# users.info tells that, one request per user.
 users() {
     "$PY" - "$1" "$ADMIN_USER_ID" "$ADMIN_TOKEN" <<'EOF'
 import sys, requests
 url, user_id, token = sys.argv[1:]
-reply = requests.get(url + "/api/v1/users.list", params={"count": 0},
-                     headers={"X-User-Id": user_id, "X-Auth-Token": token}, timeout=30).json()
-ldap_users = sorted((u for u in reply["users"] if u.get("ldap")), key=lambda u: u["username"])
+session = requests.Session()
+session.headers.update({"X-User-Id": user_id, "X-Auth-Token": token})
+listed = session.get(url + "/api/v1/users.list", params={"count": 0}, timeout=30).json()["users"]
+ldap_users = []
+for user in sorted(listed, key=lambda u: u["username"]):
+    info = session.get(url + "/api/v1/users.info", params={"userId": user["_id"]}, timeout=30).json()["user"]
+    if info.get("ldap"):
+        ldap_users.append(dict(user, roles=info.get("roles", user.get("roles", []))))
 special = [u for u in ldap_users if set(u.get("roles", [])) != {"user"}]
 for u in special:
     print("   %-8s %s" % (u["username"], ", ".join(sorted(u["roles"]))))
