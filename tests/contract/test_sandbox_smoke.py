@@ -235,7 +235,7 @@ def test_cli_runs_a_second_sandbox_on_the_same_slapd(tmp_path):
     try:
         assert cli("start", "--state-dir", str(staging)).returncode == 1          # one sandbox per directory
         started = cli("start", "--state-dir", str(prod), "--ldap-from", str(staging / "env.json"),
-                      "--version", "8.5.0", "--license", "none", "--mask-secrets")
+                      "--version", "8.5.0", "--license", "none", "--mask-secrets", "--allow-unsafe-query-and-fields")
         assert started.returncode == 0, started.stderr
         assert "password" not in started.stdout.lower() and "token" not in started.stdout.lower()
         env_staging = json.loads((staging / "env.json").read_text())
@@ -247,6 +247,8 @@ def test_cli_runs_a_second_sandbox_on_the_same_slapd(tmp_path):
         assert (env_staging["slapd_owned"], env_prod["slapd_owned"]) == (True, False)
         assert (env_staging["rocketchat_options"]["mask_secrets"], env_prod["rocketchat_options"]["mask_secrets"]) \
             == (False, True)
+        assert (env_staging["rocketchat_options"]["allow_unsafe_query_and_fields"],
+                env_prod["rocketchat_options"]["allow_unsafe_query_and_fields"]) == (False, True)
         assert requests.get(env_prod["rocketchat_url"] + "/api/info", timeout=10).json()["version"] == "8.5"
         assert requests.get(env_staging["rocketchat_url"] + "/api/info", timeout=10).json()["version"] == "8.8"
         assert cli("status", "--state-dir", str(prod)).returncode == 0
