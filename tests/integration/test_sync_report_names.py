@@ -21,8 +21,8 @@ LINKS_UNKNOWN = ('users.list does not say which users are linked to LDAP (the se
 
 
 @pytest.mark.parametrize('unsafe_fields', [False, True], ids=['default-server', 'unsafe-fields-env'])
-def test_the_report_names_created_users_and_the_user_without_e_mail_the_sync_skipped(sandbox_clean, slapd,
-                                                                                      unsafe_fields):
+def test_the_report_names_created_users_and_the_user_without_e_mail_the_sync_skipped(
+        sandbox_clean, slapd, unsafe_fields):
     sandbox = sandbox_clean
     configure(sandbox)
     if unsafe_fields:
