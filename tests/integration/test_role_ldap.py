@@ -238,3 +238,27 @@ def test_an_unverified_not_found_answer_is_marked_in_the_report(sandbox_clean, s
     assert run.returncode == 0, run
     text = report.read_text(encoding='utf-8')
     assert 'Search `nobody`: not_found (as expected)' in text and 'unverified' not in text, text
+
+
+def test_configure_and_verify_share_a_task_but_each_tag_still_selects_its_phase(sandbox_clean, slapd, tmp_path):
+    # One ldap_workspace task does both phases; --skip-tags verify keeps the configure half only, and
+    # --tags verify the verify half only (nothing written).
+    sandbox = sandbox_clean
+    report = tmp_path / 'report.md'
+    extra_vars = dict(role_vars(sandbox, slapd, report, ldap_sync_mode='never'),
+                      rocketchat_workspaces='localhost', ansible_connection='local')
+    run = run_collection_playbook('configure', 'localhost,', extra_vars=extra_vars,
+                                  extra_env={'ANSIBLE_SKIP_TAGS': 'verify'})
+    assert run.returncode == 0, run
+    assert stored_settings(sandbox)['LDAP_Enable'] is True
+    assert requests_to(sandbox, '/api/v1/ldap.testConnection') == []
+    assert '- Not run: the verify phase was not selected (tags).' in report.read_text(encoding='utf-8')
+
+    sandbox.clear_requests()
+    run = run_collection_playbook('configure', 'localhost,', extra_vars=extra_vars,
+                                  extra_env={'ANSIBLE_RUN_TAGS': 'verify'})
+    assert run.returncode == 0, run
+    assert [r for r in sandbox.requests() if r['wrote']] == []
+    assert requests_to(sandbox, '/api/v1/settings') == []  # the settings are not even read
+    assert len(requests_to(sandbox, '/api/v1/ldap.testConnection')) == 1
+    assert 'Not run: the configure phase was not selected (tags).' in report.read_text(encoding='utf-8')
