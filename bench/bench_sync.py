@@ -38,7 +38,7 @@ TASK = """- hosts: localhost
         report_skipped: %s
       register: sync
     - ansible.builtin.debug:
-        msg: "{{ sync.summary | default('no report') }}"
+        msg: "{{ sync.msg | default('no report') }}"
 """
 MEASURES = (("floor", "false", "false"), ("report", "true", "false"), ("report+skipped", "true", "true"))
 

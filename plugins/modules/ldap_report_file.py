@@ -41,9 +41,6 @@ attributes:
   diff_mode:
     description: Would return details on what has changed in diff mode.
     support: none
-  action:
-    description: Runs in the controller.
-    support: full
 notes:
   - Not in the action group C(chatops.rocketchat.rocketchat), since it takes no connection options.
 '''
