@@ -7,18 +7,20 @@ import re
 from .. import errors, paging
 from ..pipeline import Route
 
-# users.list (contract §7.3). The nine fields getNonEmptyFields lists by default (apps/meteor/server/api/lib/users.ts):
+# users.list (contract §7.3). The nine fields getNonEmptyFields lists by default
+# (RocketChat/Rocket.Chat apps/meteor/server/api/lib/users.ts @00c0f09c; app/api/server/lib/users.ts @05bdac84):
 LIST_DEFAULT_FIELDS = ("name", "username", "emails", "roles", "status", "active", "avatarETag", "lastLogin", "type")
 # parseJsonQuery's non-selectable / non-queryable fields and the zeros it always adds to `fields`
-# (apps/meteor/server/api/ApiClass.ts: defaultFieldsToExclude, limitedUserFieldsToExcludeIfIsPrivilegedUser for a
-# caller with view-full-other-user-info, defaultLimitedUserFieldsToExclude for the others).
+# (apps/meteor/server/api/ApiClass.ts @0358e0dc: defaultFieldsToExclude, limitedUserFieldsToExcludeIfIsPrivilegedUser
+# for a caller with view-full-other-user-info, defaultLimitedUserFieldsToExclude for the others).
 FIELDS_TO_EXCLUDE = ("joinCode", "members", "importIds", "e2e")
 PRIVILEGED_USER_FIELDS_TO_EXCLUDE = ("services", "inviteToken")
 LIMITED_USER_FIELDS_TO_EXCLUDE = ("avatarOrigin", "emails", "phone", "statusConnection", "createdAt", "lastLogin",
                                   "services", "requirePasswordChange", "requirePasswordChangeReason", "roles",
                                   "statusDefault", "_updatedAt", "settings", "inviteToken")
-# clean(query, pathAllowConf.def) keeps these top-level operators (apps/meteor/app/api/server/lib/cleanQuery.ts);
-# users.list's isValidQuery allows queryOperations ['$or', '$and'] plus '$regex', '$options'.
+# clean(query, pathAllowConf.def) keeps these top-level operators (apps/meteor/app/api/server/lib/cleanQuery.ts
+# @7aa0d963); users.list's isValidQuery (apps/meteor/server/api/lib/isValidQuery.ts @2048c747) allows its
+# queryOperations ['$or', '$and'] plus '$regex', '$options'.
 QUERY_CLEAN_ALLOWED = ("$or", "$and", "$regex")
 LIST_QUERY_OPERATIONS = ("$or", "$and", "$regex", "$options")
 _MISSING = object()
@@ -79,7 +81,8 @@ class UsersRoutes:
     def users_list(self, req):
         """users.list as 8.x answers it (contract §7.3, apps/meteor/server/api/v1/users.ts): one aggregation,
         $match -> inclusive $project -> $addFields nameInsensitive -> sort, skip, limit. `fields` and `query` are
-        read only with ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS (the start-up option); 9.0's schema refuses them."""
+        read only with ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS (the start-up option; parseJsonQuery,
+        apps/meteor/server/api/lib/parseJsonQuery.ts @11654319); 9.0's schema refuses them. Route read at @00e428ca."""
         privileged = self.store.has_permission(req.user, "view-full-other-user-info")
         sort = paging.requested_sort(req.query)           # parseJsonQuery: sort, then fields, then query
         unsafe = self.store.options["allow_unsafe_query_and_fields"] and self.store.band != "9"
