@@ -15,6 +15,8 @@ ANSIBLE_LABELS = {
                                        'Ansible Configuration Settings'),
     'ansible_collections.ansible.builtin.async_status_module': (
         'collections/ansible/builtin/async_status_module.html', 'ansible.builtin.async_status module'),
+    # the note on a module run by an action plugin (ldap_report_file)
+    'action_plugins': ('plugins/action.html#action-plugins', 'Action plugins'),
 }
 
 
