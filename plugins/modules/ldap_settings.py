@@ -219,10 +219,8 @@ invalid:
 
 from ansible_collections.chatops.rocketchat.plugins.module_utils._base import run_module
 from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import (
-    SettingsApi, desired_settings, plan_settings, settings_argument_spec as argument_spec,
+    SettingsApi, plan_settings, settings_argument_spec as argument_spec,
 )
-
-__all__ = ['argument_spec', 'desired_settings']
 
 
 def run(module, client):

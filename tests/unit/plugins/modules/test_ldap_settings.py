@@ -7,7 +7,7 @@ import yaml
 from ansible_collections.chatops.rocketchat.plugins.module_utils._errors import ModuleFailure
 from ansible_collections.chatops.rocketchat.plugins.module_utils._catalog import ldap_settings_argument_spec
 from ansible_collections.chatops.rocketchat.plugins.module_utils._connection import CONNECTION_ARGSPEC
-from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import Snapshot
+from ansible_collections.chatops.rocketchat.plugins.module_utils._settings_api import Snapshot, desired_settings
 from ansible_collections.chatops.rocketchat.plugins.modules import ldap_check, ldap_settings, ldap_settings_info
 
 
@@ -75,7 +75,7 @@ def snapshot(server_type):
 
 
 def test_typed_options_and_raw_settings_merge_with_option_names():
-    desired, names = ldap_settings.desired_settings(
+    desired, names = desired_settings(
         params(connection={'host': 'h', 'port': None}, settings={'LDAP_Search_Page_Size': 500}), snapshot(''))
     assert desired == {'LDAP_Host': 'h', 'LDAP_Search_Page_Size': 500}
     assert names == {'LDAP_Host': 'connection.host', 'LDAP_Search_Page_Size': 'settings.LDAP_Search_Page_Size'}
@@ -83,14 +83,14 @@ def test_typed_options_and_raw_settings_merge_with_option_names():
 
 def test_the_same_id_from_an_option_and_the_raw_map_is_refused():
     with pytest.raises(ModuleFailure) as err:
-        ldap_settings.desired_settings(params(user_search={'search_field': 'uid'},
+        desired_settings(params(user_search={'search_field': 'uid'},
                                               settings={'LDAP_AD_User_Search_Field': 'cn'}), snapshot('ad'))
     assert 'settings.LDAP_AD_User_Search_Field: already set by the option user_search.search_field' in err.value.msg
 
 
 def test_the_bind_password_is_refused_in_the_raw_map():
     with pytest.raises(ModuleFailure) as err:
-        ldap_settings.desired_settings(params(settings={'LDAP_Authentication_Password': 'pw-in-clear'}),
+        desired_settings(params(settings={'LDAP_Authentication_Password': 'pw-in-clear'}),
                                        snapshot(''))
     assert 'authentication.bind_password' in err.value.msg and 'pw-in-clear' not in err.value.msg
 
