@@ -27,10 +27,11 @@ USERS_LIST_PATH = "users.list"
 # Pages asked for when the server refuses count=0; the server caps them at API_Upper_Count_Limit.
 LARGE_PAGE = 10000
 # The fields the report reads. The server always returns _id and its nine (username, name, emails,
-# roles, status, active, avatarETag, lastLogin, type; users.ts getNonEmptyFields): ``fields`` can only
-# add to them, and `ldap` is what it adds (`services` is never listed). Rocket.Chat 7.0-8.x honour ``fields`` only when started with
-# ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true (otherwise it is ignored); 9.0 refuses the parameter
-# (400 error-invalid-params), so it is sent to servers before 9.0 only.
+# roles, status, active, avatarETag, lastLogin, type; users.ts getNonEmptyFields; emails, roles and
+# lastLogin only to callers with view-full-other-user-info): a 1 in ``fields`` adds to them (a 0 would
+# remove one), and `ldap` is what this adds (`services` is never listed). Rocket.Chat 7.0-8.x honour
+# ``fields`` only when started with ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true (otherwise it is
+# ignored); 9.0 refuses the parameter (400 error-invalid-params), so it is sent to servers before 9.0 only.
 REPORT_FIELDS = '{"username":1,"name":1,"emails":1,"active":1,"roles":1,"ldap":1}'
 FIELDS_UNTIL = (9, 0, 0)
 

@@ -12,10 +12,9 @@ reports none of this, so ``find_skipped`` repeats the search from the host that 
 names the admitted entries that have no Rocket.Chat user after the sync, with the reason when it can
 tell (no e-mail; an existing local user the sync does not merge; new users not imported).
 
-Which Rocket.Chat users are linked to LDAP: ``users.list`` shows ``services.ldap`` only where the server
-lists it (the sandbox does; Rocket.Chat's own ``users.list`` projects fixed fields without it) and
-``ldap: true`` only where the server honours ``fields`` (Rocket.Chat 7.0-8.x started with
-ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true). When no listed user carries either, an entry whose
+Which Rocket.Chat users are linked to LDAP: ``users.list`` shows ``ldap: true`` only where the server
+honours ``fields`` (Rocket.Chat 7.0-8.x started with ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true); it never
+lists ``services`` (``parseJsonQuery`` removes it), so ``services.ldap`` is read only should a server list it. When no listed user carries either, an entry whose
 username or e-mail address a user has is taken as synced, and the note says that a local user the sync
 did not merge cannot be told apart.
 
