@@ -71,6 +71,8 @@ help:
 	@echo "                       one step of make test"
 	@echo "make docs              the docsite into build/docsite/html (antsibull-docs, Sphinx)"
 	@echo "make changelog         fold changelogs/fragments into the release notes, regenerate CHANGELOG.md"
+	@echo "make test-matrix       the support matrix: units on ansible-core 2.18-2.20, ansible-test sanity compile"
+	@echo "                       and import on every claimed module Python (3.9-3.13) for 2.17-2.21 (step of make test)"
 	@echo "make bench             the benchmarks of bench/ (not tests, not in make test; BENCH_N=1,10 picks"
 	@echo "                       the fleet sizes; see bench/README.md)"
 	@echo "make clean             remove build output (keeps the venvs); make distclean also the venvs"
@@ -114,10 +116,10 @@ collection-install: collection-build
 # --- make test ---------------------------------------------------------------------------------
 
 .PHONY: test test-start test-unit test-contract test-integration test-sanity test-lint test-docs \
-	test-changelog test-docsite test-importer test-molecule
+	test-changelog test-docsite test-importer test-molecule test-matrix
 
 test: test-start test-unit test-contract test-integration test-sanity test-lint test-docs \
-	test-changelog test-docsite test-importer test-molecule
+	test-changelog test-docsite test-importer test-molecule test-matrix
 	@tools/test-summary.py $$(find $(REPORTS) -name '*.xml' | sort)
 
 test-start: venv collection-tree oracles
@@ -223,6 +225,31 @@ test-molecule: $(VENV)/.stamp collection-tree
 			NO_COLOR=1 PY_COLORS=0 ANSIBLE_NOCOLOR=1 $(ANSIBLE_ENV) molecule test -s $$scenario; \
 	done
 
+# The support matrix (tools/matrix/run.sh): the ansible-core versions between the oldest (.venv-oldest)
+# and the newest (.venv) get a small venv each (.venv-matrix-X.Y: ansible-core X.Y, the runtime and
+# test libraries) and run the unit tests; every version runs ansible-test sanity compile and import
+# on each module Python the collection claims (tests/config.yml) that it supports. Two at a time.
+MATRIX_VERSIONS := 2.18 2.19 2.20
+# The controller Python of each matrix venv (one that ansible-core version supports).
+MATRIX_PYTHON_2.18 := 3.13
+MATRIX_PYTHON_2.19 := 3.13
+MATRIX_PYTHON_2.20 := 3.12
+# tests/config.yml: python_requires '>=3.9'; the newest Python installed here is 3.13.
+MATRIX_MODULE_PYTHONS := 3.9 3.10 3.11 3.12 3.13
+MATRIX_ENTRIES := 2.17:$(VENV_OLDEST):no $(foreach v,$(MATRIX_VERSIONS),$(v):.venv-matrix-$(v):yes) 2.21:$(VENV):no
+
+.venv-matrix-%/.stamp: tools/matrix/requirements-%.txt requirements.txt tests/requirements.txt tools/make-venv.sh tools/find-python.sh
+	@mkdir -p build
+	grep -v -E '^[[:space:]]*($(subst $(space),|,$(NEWEST_ONLY_REQUIREMENTS)))([^A-Za-z0-9_.-]|$$)' \
+		tests/requirements.txt > build/requirements-matrix-$*-tests.txt
+	tools/make-venv.sh .venv-matrix-$* $(MATRIX_PYTHON_$*) -r requirements.txt \
+		-r build/requirements-matrix-$*-tests.txt -r tools/matrix/requirements-$*.txt
+
+.PHONY: test-matrix
+test-matrix: venv $(foreach v,$(MATRIX_VERSIONS),.venv-matrix-$(v)/.stamp) collection-tree collection-install
+	@echo "==> the support matrix (ansible-core 2.17-2.21 x Python $(MATRIX_MODULE_PYTHONS))"
+	tools/matrix/run.sh $(ANSIBLE_TEST_COLLECTION) "$(MATRIX_MODULE_PYTHONS)" $(MATRIX_ENTRIES)
+
 # --- sandbox and demo --------------------------------------------------------------------------
 
 .PHONY: sandbox sandbox-stop demo
@@ -257,4 +284,4 @@ clean:
 	find . -path ./.venv -prune -o -path ./.venv-oldest -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_IMPORTER) $(VENV_DOCS)
+	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_IMPORTER) $(VENV_DOCS) $(foreach v,$(MATRIX_VERSIONS),.venv-matrix-$(v))
