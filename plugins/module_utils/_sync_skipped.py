@@ -13,10 +13,11 @@ names the admitted entries that have no Rocket.Chat user after the sync, with th
 tell (no e-mail; an existing local user the sync does not merge; new users not imported).
 
 Which Rocket.Chat users are linked to LDAP: ``users.list`` shows ``ldap: true`` only where the server
-honours ``fields`` (Rocket.Chat 7.0-8.x started with ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true); it never
-lists ``services`` (``parseJsonQuery`` removes it), so ``services.ldap`` is read only should a server list it. When no listed user carries either, an entry whose
-username or e-mail address a user has is taken as synced, and the note says that a local user the sync
-did not merge cannot be told apart.
+honours ``fields`` (Rocket.Chat 7.0-8.x started with ALLOW_UNSAFE_QUERY_AND_FIELDS_API_PARAMS=true); it
+never lists ``services`` (``parseJsonQuery`` removes it), so ``services.ldap`` is read only should a
+server list it. When no listed user carries either, an entry whose username or e-mail address a user
+has is taken as synced, and the note says that a local user the sync did not merge cannot be told
+apart.
 
 The directory part (search and group filter) is ``directory.sync_candidates``, which ldap_check's count
 of the users a sync would import uses too; the no e-mail reason is ``directory.no_email_reason``. Nothing
