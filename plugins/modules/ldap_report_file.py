@@ -18,6 +18,9 @@ description:
   - The role C(chatops.rocketchat.ldap) writes its report with it. C(ansible.builtin.copy) would do the same with two
     module processes (C(stat), then C(copy)), about as long as managing one workspace.
   - Reports C(changed) when the content or the mode differ from the file's.
+  - With O(publish_as), the same task also publishes the report as C(ansible.builtin.set_stats) would (for the
+    whole run, aggregated), in check mode too; AWX and AAP keep a job's stats and throw its working directory
+    away. One task instead of two, and a templated O(content) is rendered once.
 author:
   - chatops.rocketchat contributors (@chatops-rocketchat)
 options:
@@ -33,6 +36,16 @@ options:
     description: The file's permissions, as an octal string.
     type: str
     default: '0644'
+  publish_as:
+    description:
+      - Also publish the report with set_stats under this key, as a dictionary of O(publish_data), C(path) (the file
+        written, an absolute path) and C(markdown) (O(content)).
+      - Shown at the end of the run with E(ANSIBLE_SHOW_CUSTOM_STATS=true); AWX and AAP keep it as the job's
+        artifacts.
+    type: str
+  publish_data:
+    description: More keys of the published dictionary; only with O(publish_as).
+    type: dict
 attributes:
   check_mode:
     description: Can run in check mode and report what would change without changing it.
@@ -51,6 +64,14 @@ EXAMPLES = r'''
     path: "{{ playbook_dir }}/rocketchat-ldap-report.md"
     content: "{{ report_markdown }}"
     mode: "0600"
+
+- name: Write it and publish it with set_stats, for AWX and AAP (one task)
+  chatops.rocketchat.ldap_report_file:
+    path: "{{ playbook_dir }}/rocketchat-ldap-report.md"
+    content: "{{ report_markdown }}"
+    publish_as: rocketchat_report
+    publish_data:
+      outcome: "{{ report_outcome }}"
 '''
 
 RETURN = r'''

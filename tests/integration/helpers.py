@@ -122,6 +122,13 @@ def run_playbook(tasks, module_defaults=None, check=False, diff=False, verbosity
         return run
 
 
+def custom_stats(output):
+    """The run's custom stats (set_stats, per run) as the default callback prints them
+    (with ANSIBLE_SHOW_CUSTOM_STATS)."""
+    line = next(line for line in output.splitlines() if line.startswith('\tRUN: '))
+    return json.loads(line[len('\tRUN: '):])
+
+
 def run_collection_playbook(name, inventory, extra_vars=None, check=False, diff=False, verbosity=0,
                             extra_env=None, timeout=300, extra_args=()):
     """Run the collection's playbook `chatops.rocketchat.<name>` (by FQCN) against `inventory` (a path).

@@ -4,7 +4,7 @@ is already right, honours check mode, and names the option at fault."""
 import os
 import stat
 
-from tests.integration.helpers import run_playbook
+from tests.integration.helpers import custom_stats, run_playbook
 
 TASK = 'chatops.rocketchat.ldap_report_file'
 
@@ -27,13 +27,33 @@ def test_it_writes_replaces_and_leaves_a_file_that_is_already_right(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ['other.md', 'report.md']  # no temporary file left
 
 
+def test_it_publishes_what_it_writes_with_set_stats_in_check_mode_too(tmp_path):
+    path = tmp_path / 'report.md'
+    run = run_playbook([
+        {TASK: {'path': str(path), 'content': '# Report\n', 'publish_as': 'report',
+                'publish_data': {'outcome': 'applied', 'workspaces': [{'workspace': 'a'}]}}},
+        # check mode: not written, still published (as set_stats is in check mode)
+        {TASK: {'path': str(tmp_path / 'other.md'), 'content': 'x', 'publish_as': 'other'}, 'check_mode': True},
+    ], extra_env={'ANSIBLE_SHOW_CUSTOM_STATS': 'True'})
+    written, checked = run.results
+    assert written['changed'] is True and path.read_text(encoding='utf-8') == '# Report\n'
+    assert checked['changed'] is True and not (tmp_path / 'other.md').exists()
+    assert custom_stats(run.output) == {
+        'report': {'outcome': 'applied', 'workspaces': [{'workspace': 'a'}], 'path': str(path),
+                   'markdown': '# Report\n'},
+        'other': {'path': str(tmp_path / 'other.md'), 'markdown': 'x'},
+    }
+
+
 def test_bad_input_names_the_option(tmp_path):
-    bad_mode, no_directory, no_content = run_playbook([
+    bad_mode, no_directory, no_content, data_alone = run_playbook([
         {TASK: {'path': str(tmp_path / 'r.md'), 'content': 'x', 'mode': 'rw-r--r--'}},
         {TASK: {'path': str(tmp_path / 'missing' / 'r.md'), 'content': 'x'}},
         {TASK: {'path': str(tmp_path / 'r.md')}},
+        {TASK: {'path': str(tmp_path / 'r.md'), 'content': 'x', 'publish_data': {'a': 1}}},
     ]).results
     assert bad_mode['failed'] and 'mode' in bad_mode['msg'] and '"0644"' in bad_mode['msg'], bad_mode
     assert no_directory['failed'] and 'path: cannot write' in no_directory['msg'], no_directory
     assert no_content['failed'] and 'content' in no_content['msg'], no_content
+    assert data_alone['failed'] and 'publish_data: only with publish_as' in data_alone['msg'], data_alone
     assert list(tmp_path.iterdir()) == []

@@ -3,14 +3,13 @@ inventory of one workspace (the sandbox) against the session's slapd: the GitOps
 a change behind Ansible's back -> drift -> export -> drift with the exported vars; verify and sync;
 the report; and a failing phase that still logs out and writes the report."""
 
-import json
 import socket
 
 import pytest
 import requests
 import yaml
 
-from tests.integration.helpers import run_collection_playbook, stored_settings, writes
+from tests.integration.helpers import custom_stats, run_collection_playbook, stored_settings, writes
 from tests.integration.test_ldap_channel_team_mapping import save_settings_without_validation_rules
 from tests.integration.test_role_ldap import ldap_users, requests_to, role_vars
 from tests.sandbox.rocketchat.launcher import SandboxClient, SandboxProcess, environment
@@ -491,12 +490,6 @@ def test_drift_reads_the_roles_outcome_also_with_private_role_vars(sandbox_clean
     assert '- teams: the stored map is rewritten in the form the server reads (same groups)' in text, text
 
 
-def custom_stats(output):
-    """The run's custom stats (set_stats, per run) as the default callback prints them."""
-    line = next(line for line in output.splitlines() if line.startswith('\tRUN: '))
-    return json.loads(line[len('\tRUN: '):])
-
-
 def test_the_report_is_published_with_set_stats_as_well_as_written(sandbox_clean, slapd, tmp_path):
     # AWX/AAP keep a job's set_stats data (its artifacts) and throw its working directory away.
     sandbox = sandbox_clean
@@ -507,6 +500,7 @@ def test_the_report_is_published_with_set_stats_as_well_as_written(sandbox_clean
     published = custom_stats(run.output)['ldap_report']
     assert published['markdown'] == report.read_text(encoding='utf-8')
     assert published['path'] == str(report) and published['outcome'] == 'applied'
+    assert published['failed'] == [] and published['changes'] == 14 and published['check_mode'] is False
     (model,) = published['workspaces']
     assert model['workspace'] == WORKSPACE and model['status'] == 'changed' and model['changes'] == 14
     assert 'LDAP_Enable' in model['drift']
