@@ -281,7 +281,7 @@ bench: $(VENV)/.stamp collection-tree
 clean:
 	@if [[ -f .sandbox/env.json && -x $(VENV)/bin/python ]]; then $(MAKE) --no-print-directory sandbox-stop; fi
 	rm -rf build tests/output .sandbox .pytest_cache
-	find . -path ./.venv -prune -o -path ./.venv-oldest -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path './.venv*' -prune -o -name node_modules -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
 	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_IMPORTER) $(VENV_DOCS) $(foreach v,$(MATRIX_VERSIONS),.venv-matrix-$(v))
