@@ -81,6 +81,13 @@ options:
       sync:
         description: The registered result of M(chatops.rocketchat.ldap_sync).
         type: dict
+  summed:
+    description:
+      - The items are workspace models already (as RV(_value.workspaces) holds them; the role's fact
+        C(ldap_outcome) is one), so only the run's totals are computed from them.
+      - The role sums up each workspace once, as the fact C(ldap_outcome), and the run from those facts.
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -102,6 +109,12 @@ EXAMPLES = r'''
         test_search: {skipped: true}
         sync: {skipped: true, not_reached: true}
 # -> "would change"
+
+- name: The run's outcome from the ldap_outcome facts the role set on the play's workspaces
+  ansible.builtin.debug:
+    msg: >-
+      {{ (ansible_play_hosts_all | map('extract', hostvars) | selectattr('ldap_outcome', 'defined')
+          | map(attribute='ldap_outcome') | chatops.rocketchat.ldap_report(summed=true)).outcome }}
 '''
 
 RETURN = r'''
@@ -409,9 +422,13 @@ def _more(count):
     return ' and %d more' % count if count else ''
 
 
-def ldap_report(items):
-    """The model of the run (see RETURN) from one item per workspace (see DOCUMENTATION)."""
-    workspaces = [_Workspace(_result(item)).model() for item in items or ()]
+def ldap_report(items, summed=False):
+    """The model of the run (see RETURN) from one item per workspace (see DOCUMENTATION), or with ``summed`` from
+    the workspaces' models."""
+    if summed:
+        workspaces = [dict(_result(model)) for model in items or ()]
+    else:
+        workspaces = [_Workspace(_result(item)).model() for item in items or ()]
     failed = [w['workspace'] for w in workspaces if w['status'] == 'failed']
     check_mode = any(w['check_mode'] for w in workspaces)
     changes = sum(w['changes'] for w in workspaces)

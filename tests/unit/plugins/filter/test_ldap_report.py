@@ -300,6 +300,17 @@ def test_the_run_sums_changes_and_syncs_and_lists_failures_and_phases():
                                    phases=[], workspaces=[])
 
 
+def test_the_run_summed_from_the_workspaces_models_is_the_run_summed_from_their_items():
+    # The role sets each workspace's model as the fact ldap_outcome and sums up the run from those facts.
+    items = [item(phases=['sync'], sync=dict(synced=True, summary=dict(created=1))),
+             item(workspace='ws2', check_mode=True, settings=settings_result(['LDAP_Host'])),
+             item(workspace='ws3', failure='Stop when the login failed: 401', failed_phase='login')]
+    models = [ldap_report([one])['workspaces'][0] for one in items]
+    assert ldap_report(models, summed=True) == ldap_report(items)
+    assert ldap_report(models[:1] + models[2:], summed=True)['outcome'] == 'failed'
+    assert ldap_report([], summed=True) == ldap_report([])
+
+
 def test_the_input_is_not_changed_and_the_model_is_plain_data():
     items = [item(settings=settings_result(['LDAP_Host'], diff=dict(before={'LDAP_Host': 'a'}, after={'LDAP_Host': 'b'})))]
     before = copy.deepcopy(items)
