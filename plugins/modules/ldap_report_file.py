@@ -40,7 +40,7 @@ options:
     description:
       - Also publish the report with set_stats under this key, as a dictionary of O(publish_data), C(path) (the file
         written, an absolute path) and C(markdown) (O(content)).
-      - Shown at the end of the run with E(ANSIBLE_SHOW_CUSTOM_STATS=true); AWX and AAP keep it as the job's
+      - Shown at the end of the run with C(ANSIBLE_SHOW_CUSTOM_STATS=true); AWX and AAP keep it as the job's
         artifacts.
     type: str
   publish_data:
